@@ -1,0 +1,138 @@
+// The plugin API: inputs, filters, outputs and codecs.
+//
+// Threading: a filter or output instance is shared by all pipeline workers; after start() its
+// state is immutable or internally synchronised (per-worker scratch uses thread_local). An input
+// runs on its own thread. A codec instance belongs to one input connection or one output.
+#pragma once
+
+#include "sluice/config_value.hpp"
+#include "sluice/event.hpp"
+#include "sluice/schema.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice {
+
+class Codec;
+
+// A configuration problem found while constructing a plugin (bad regex, bad option value). The
+// compiler reports it with the plugin's (or the option's) source location.
+struct PluginConfigError : std::runtime_error {
+  PluginConfigError(std::string option, std::string message)
+      : std::runtime_error(std::move(message)), option(std::move(option)) {}
+  std::string option;  // empty: the plugin as a whole
+};
+
+// Validated options of one plugin instance: every option of the schema that has a value (given in
+// the config, after type coercion, or its default).
+class PluginConfig {
+ public:
+  std::string plugin_name;
+  PluginKind kind = PluginKind::Filter;
+  std::string id;        // explicit `id` or a generated one (`<name>_<n>` of the pipeline)
+  std::string pipeline_id = "main";
+  SourceLoc loc;
+  std::map<std::string, ConfigValue, std::less<>> values;
+  std::function<std::unique_ptr<Codec>()> codec_factory;  // inputs/outputs: a fresh codec instance
+
+  bool has(std::string_view name) const;
+  const ConfigValue* get(std::string_view name) const;  // nullptr if unset and no default
+  // Typed getters; throw PluginConfigError if the option is absent (a schema bug).
+  std::string string(std::string_view name) const;
+  std::string string_or(std::string_view name, std::string dflt) const;
+  int64_t integer(std::string_view name) const;
+  double number(std::string_view name) const;
+  bool boolean(std::string_view name) const;
+  std::vector<std::string> strings(std::string_view name) const;  // array of scalars, as strings
+  // A hash (or Logstash's flat-array form) as ordered string pairs; non-string values rendered.
+  std::vector<std::pair<std::string, std::string>> string_pairs(std::string_view name) const;
+};
+
+struct PluginMetrics {
+  std::atomic<uint64_t> events_in{0};
+  std::atomic<uint64_t> events_out{0};
+  std::atomic<uint64_t> duration_ns{0};
+};
+
+class Plugin {
+ public:
+  virtual ~Plugin() = default;
+  const std::string& id() const { return id_; }
+  void set_id(std::string id) { id_ = std::move(id); }
+  PluginMetrics& metrics() { return metrics_; }
+  const PluginMetrics& metrics() const { return metrics_; }
+  // Called once before the first event; may throw std::runtime_error with an operator-facing message.
+  virtual void start() {}
+  // Called once after the last event.
+  virtual void close() {}
+
+ private:
+  std::string id_;
+  PluginMetrics metrics_;
+};
+
+// ---- filters -----------------------------------------------------------------------------------
+enum class [[nodiscard]] FilterStatus {
+  Success,  // the framework applies add_field, remove_field, add_tag, remove_tag
+  Failure,  // the filter tagged the event itself; common decorations are not applied
+};
+
+class Filter : public Plugin {
+ public:
+  virtual FilterStatus filter(Event& e) = 0;
+  // New events a filter creates (clone, split) are appended to `out`; json and mutate create none.
+  virtual void filter_emit(Event& e, std::vector<std::unique_ptr<Event>>& out) {}
+};
+
+// ---- outputs -----------------------------------------------------------------------------------
+enum class [[nodiscard]] DeliveryStatus : uint8_t { Delivered = 0, Retry = 1, Rejected = 2 };
+
+class Output : public Plugin {
+ public:
+  // Called by a worker with the events routed to this output; pointers are valid only during the
+  // call. Outputs that are not thread safe say so and get calls serialised by the framework.
+  virtual void receive(std::span<Event* const> events) = 0;
+  virtual bool thread_safe() const { return true; }
+};
+
+// ---- inputs ------------------------------------------------------------------------------------
+class InputContext {
+ public:
+  virtual ~InputContext() = default;
+  // Decorates the event (type, add_field, tags as the input's common options say) and enqueues it.
+  // Blocks while the queue is full (backpressure). Returns false once the pipeline is shutting down
+  // and will accept nothing more; the event is then dropped by the caller's choice to stop reading.
+  virtual bool push(std::unique_ptr<Event> e) = 0;
+  virtual bool stopping() const = 0;
+};
+
+class Input : public Plugin {
+ public:
+  // Runs on the input's own thread until the source is exhausted (returns) or stop() is called.
+  virtual void run(InputContext& ctx) = 0;
+  // Called from another thread: make run() return soon.
+  virtual void stop() = 0;
+};
+
+// ---- codecs ------------------------------------------------------------------------------------
+class Codec : public Plugin {
+ public:
+  using Sink = std::function<void(std::unique_ptr<Event>)>;
+  // Feed bytes; complete events go to `sink`. Partial data is buffered until the next call.
+  virtual void decode(std::string_view bytes, const Sink& sink) = 0;
+  // End of stream: emit whatever is buffered.
+  virtual void flush(const Sink& sink) {}
+  // Append the encoded form of `e` (for line-oriented codecs, including the delimiter).
+  virtual void encode(const Event& e, std::string& out) = 0;
+};
+
+}  // namespace sluice

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what Sluice needs to build and test on a fresh Debian 12 machine (Debian packages only).
+# Safe to run again: apt skips what is already installed.
+set -euo pipefail
+pkgs=(build-essential cmake ninja-build pkg-config python3
+      tao-pegtl-dev rapidjson-dev libboost-dev libboost-system-dev libssl-dev libcurl4-openssl-dev
+      catch2 zlib1g-dev libpcre2-dev
+      clang libclang-rt-14-dev)   # clang: libFuzzer targets and sanitizer runtimes
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all build dependencies present" >&2
+fi

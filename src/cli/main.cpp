@@ -1,0 +1,2 @@
+// PLACEHOLDER: the CLI lands with the compiler.
+int main() { return 0; }

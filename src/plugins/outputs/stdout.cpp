@@ -1,0 +1,6 @@
+// PLACEHOLDER: replaced by the plugin's implementation.
+#include "sluice/registry.hpp"
+
+namespace sluice::plugins {
+void register_output_stdout(Registry&) {}
+}  // namespace sluice::plugins
