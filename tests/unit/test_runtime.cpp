@@ -39,14 +39,22 @@ class TagFilter final : public Filter {
   std::string tag_;
 };
 
-class CollectOutput final : public Output {
- public:
-  void receive(std::span<Event* const> events) override {
-    std::lock_guard lock(mu);
-    for (Event* e : events) messages.push_back(message_of(*e));
-  }
+// What an output received; shared so it outlives the pipeline that owns the output.
+struct Received {
   std::mutex mu;
   std::vector<std::string> messages;
+};
+
+class CollectOutput final : public Output {
+ public:
+  explicit CollectOutput(std::shared_ptr<Received> r) : received_(std::move(r)) {}
+  void receive(std::span<Event* const> events) override {
+    std::lock_guard lock(received_->mu);
+    for (Event* e : events) received_->messages.push_back(message_of(*e));
+  }
+
+ private:
+  std::shared_ptr<Received> received_;
 };
 
 // True when the message is a digit; an evaluation error when it is "boom".
@@ -65,6 +73,7 @@ class DigitCondition final : public CompiledCondition {
 
 struct Fixture {
   std::unique_ptr<CompiledPipeline> pipeline = std::make_unique<CompiledPipeline>();
+  std::shared_ptr<Received> received = std::make_shared<Received>();
   CollectOutput* out = nullptr;
 
   // filter { if <digit> { tag "digit" } else { tag "letter" } }  output { collect }
@@ -82,7 +91,7 @@ struct Fixture {
     branch.clauses[0].body.push_back(std::move(digit));
     branch.clauses[1].body.push_back(std::move(letter));
     pipeline->filter_graph.push_back(std::move(branch));
-    auto o = std::make_unique<CollectOutput>();
+    auto o = std::make_unique<CollectOutput>(received);
     out = o.get();
     pipeline->outputs.push_back(std::move(o));
     Stage os;
@@ -159,7 +168,7 @@ TEST_CASE("executor: unordered mode groups events by branch, true branch first")
   Executor ex(*f.pipeline, "main", /*ordered=*/false);
   auto b = batch_of({"a", "1", "b", "2", "c", "3"});
   ex.run(b);
-  CHECK(f.out->messages == std::vector<std::string>{"1", "2", "3", "a", "b", "c"});
+  CHECK(f.received->messages == std::vector<std::string>{"1", "2", "3", "a", "b", "c"});
   CHECK(ex.events_filtered() == 6);
   CHECK(ex.events_out() == 6);
   CHECK(b[1]->has_tag("digit"));
@@ -172,7 +181,7 @@ TEST_CASE("executor: ordered mode keeps the batch order across conditionals") {
   Executor ex(*f.pipeline, "main", /*ordered=*/true);
   auto b = batch_of({"a", "1", "b", "2", "c", "3"});
   ex.run(b);
-  CHECK(f.out->messages == std::vector<std::string>{"a", "1", "b", "2", "c", "3"});
+  CHECK(f.received->messages == std::vector<std::string>{"a", "1", "b", "2", "c", "3"});
 }
 
 TEST_CASE("executor: an event whose condition fails to evaluate is dropped, the others go on") {
@@ -180,7 +189,7 @@ TEST_CASE("executor: an event whose condition fails to evaluate is dropped, the 
   Executor ex(*f.pipeline, "main", false);
   auto b = batch_of({"1", "boom", "a"});
   ex.run(b);
-  CHECK(f.out->messages == std::vector<std::string>{"1", "a"});
+  CHECK(f.received->messages == std::vector<std::string>{"1", "a"});
   CHECK(ex.condition_errors() == 1);
   CHECK(ex.events_out() == 2);
 }
@@ -219,15 +228,15 @@ TEST_CASE("pipeline: two workers and a small queue deliver every event exactly o
   in.input = std::make_unique<CountingInput>(kEvents);
   in.name = "counting";
   f.pipeline->inputs.push_back(std::move(in));
-  CollectOutput* out = f.out;
+  auto received = f.received;
   PipelineSettings s;
   s.workers = 2;
   s.workers_explicit = true;
   s.batch_size = 7;  // a queue of 14 events: the input blocks constantly
   s.batch_delay_ms = 5;
   REQUIRE(run_pipeline(std::move(f.pipeline), s) == 0);
-  REQUIRE(out->messages.size() == kEvents);
-  std::set<std::string> unique(out->messages.begin(), out->messages.end());
+  REQUIRE(received->messages.size() == kEvents);
+  std::set<std::string> unique(received->messages.begin(), received->messages.end());
   CHECK(unique.size() == kEvents);
 }
 
