@@ -89,8 +89,6 @@ enum class [[nodiscard]] FilterStatus {
 class Filter : public Plugin {
  public:
   virtual FilterStatus filter(Event& e) = 0;
-  // New events a filter creates (clone, split) are appended to `out`; json and mutate create none.
-  virtual void filter_emit(Event& e, std::vector<std::unique_ptr<Event>>& out) {}
 };
 
 // ---- outputs -----------------------------------------------------------------------------------
