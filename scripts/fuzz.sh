@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (ASan+UBSan) into build-fuzz/ and runs each for a short
+# time over its committed corpus (tests/fuzz/corpus/<target>/). New inputs go to a scratch dir,
+# never into the repository. A crash, leak or timeout fails the script and leaves the reproducer
+# in build-fuzz/artifacts/.
+#
+# usage: scripts/fuzz.sh [SECONDS_PER_TARGET]   (default 30)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-30}
+BUILD_DIR=build-fuzz
+if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
+  CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DSLUICE_FUZZ=ON -DSLUICE_TESTS=OFF >/dev/null
+fi
+cmake --build "$BUILD_DIR" -j "$(nproc)"
+mkdir -p "$BUILD_DIR/artifacts"
+status=0
+for bin in "$BUILD_DIR"/tests/fuzz/fuzz_*; do
+  [ -x "$bin" ] || continue
+  name=$(basename "$bin"); target=${name#fuzz_}
+  scratch="$BUILD_DIR/corpus-$target"; mkdir -p "$scratch"
+  seeds="tests/fuzz/corpus/$target"; [ -d "$seeds" ] || seeds=""
+  echo "fuzz: $name for ${seconds}s" >&2
+  if ! "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+        -artifact_prefix="$BUILD_DIR/artifacts/$name-" "$scratch" $seeds 2> "$BUILD_DIR/$name.log"; then
+    echo "fuzz: $name FAILED; see $BUILD_DIR/$name.log and $BUILD_DIR/artifacts/" >&2
+    tail -40 "$BUILD_DIR/$name.log" >&2
+    status=1
+  else
+    grep -E "stat::number_of_executed_units|Done" "$BUILD_DIR/$name.log" | tail -2 >&2 || true
+  fi
+done
+exit $status
