@@ -6,6 +6,7 @@
 #include "sluice/sprintf.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,10 @@ struct FilterDecorations {
   std::vector<Template> remove_field;
   std::vector<Template> add_tag;
   std::vector<Template> remove_tag;
+  // Field references of constant add_field keys / remove_field names, parsed once (parallel to
+  // add_field / remove_field; nullopt: the name is a template, parsed per event).
+  std::vector<std::optional<FieldRef>> add_field_refs;
+  std::vector<std::optional<FieldRef>> remove_field_refs;
   bool empty() const { return add_field.empty() && remove_field.empty() && add_tag.empty() && remove_tag.empty(); }
   static FilterDecorations from_config(const PluginConfig& cfg);
   void apply(Event& e) const;
@@ -41,6 +46,8 @@ struct InputDecorations {
   std::string type;  // empty: none
   std::vector<std::pair<Template, Template>> add_field;
   std::vector<std::string> tags;
+  std::vector<Template> tag_templates;  // `tags`, sprintf'd as Logstash's add_tags decorator does
+  std::vector<std::optional<FieldRef>> add_field_refs;  // as FilterDecorations::add_field_refs
   static InputDecorations from_config(const PluginConfig& cfg);
   void apply(Event& e) const;
 };
