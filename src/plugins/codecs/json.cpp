@@ -1,6 +1,95 @@
-// PLACEHOLDER: replaced by the plugin's implementation.
+// The json codec (logstash-codec-json 3.1.1). Decode: each chunk is one JSON document; an object
+// gives one event, an array one event per element, blank text nothing; anything else gives an
+// event with `message` = the text and tag `_jsonparsefailure` (never dropped). With ECS v1/v8 a
+// single decoded event also gets `[event][original]`. Encode: the event's compact JSON, with no
+// delimiter (consecutive events run together, as in Logstash; use json_lines for one per line).
+// Stream inputs (stdin, tcp) switch it to json_lines, as Logstash does.
+#include "plugins/codecs/codec_support.hpp"
+#include "sluice/log.hpp"
 #include "sluice/registry.hpp"
 
+#include <optional>
+
+namespace sluice::codecs {
+namespace {
+
+class JsonCodec final : public Codec, public StreamingReplaceable {
+ public:
+  explicit JsonCodec(const PluginConfig& cfg) : charset_(Charset::from_config(cfg)), ecs_(ecs_mode(cfg)) {
+    if (cfg.has("target")) {
+      std::string err;
+      target_ = FieldRef::parse(cfg.string("target"), &err);
+      if (!target_) throw PluginConfigError("target", "Invalid field reference for 'target': " + err);
+    }
+    original_ = *FieldRef::parse("[event][original]");
+  }
+
+  void decode(std::string_view bytes, const Sink& sink) override {
+    std::string_view text = bytes;
+    if (!charset_.is_utf8() || !valid_utf8(bytes)) {
+      scratch_.clear();
+      charset_.convert(bytes, scratch_);
+      text = scratch_;
+    }
+    size_t n = 0;
+    std::string error;
+    const bool want_original = ecs_ == Ecs::V1;
+    // Hold the first event back so that a single event can get [event][original].
+    std::vector<std::unique_ptr<Event>> held;
+    bool ok = json_to_events(text, target_, [&](std::unique_ptr<Event> e) { held.push_back(std::move(e)); }, &n,
+                             &error);
+    if (!ok) {
+      warn_.warn("logstash.codecs.json",
+                 "JSON parse error, original data now in message field {:message=>\"" + error + "\"}", id());
+      sink(parse_failure_event(text));
+      return;
+    }
+    if (held.size() == 1 && want_original && !held[0]->includes(original_)) {
+      (void)held[0]->set_string(original_, text);
+    }
+    for (auto& e : held) sink(std::move(e));
+  }
+
+  void encode(const Event& e, std::string& out) override { e.to_json(out); }
+
+  std::unique_ptr<Codec> streaming_replacement() const override {
+    return make_json_lines_codec("\n", charset_, kDefaultSizeLimit);
+  }
+  const char* streaming_from() const override { return "json"; }
+  const char* streaming_to() const override { return "json_lines"; }
+
+  static constexpr size_t kDefaultSizeLimit = 512u * 1024 * 1024;
+
+ private:
+  Charset charset_;
+  Ecs ecs_;
+  std::optional<FieldRef> target_;
+  FieldRef original_;
+  std::string scratch_;
+  log::RateLimited warn_;
+};
+
+}  // namespace
+}  // namespace sluice::codecs
+
 namespace sluice::plugins {
-void register_codec_json(Registry&) {}
+
+void register_codec_json(Registry& r) {
+  PluginSchema s;
+  s.kind = PluginKind::Codec;
+  s.name = "json";
+  s.description =
+      "Reads each chunk as one JSON document (an array gives one event per element); writes each event as "
+      "compact JSON with no delimiter.";
+  s.options = {
+      codecs::charset_option("Decode: the character encoding of the input, converted to UTF-8."),
+      opt("target", OptionType::FieldReference)
+          .describe("Decode: store the parsed JSON under this field instead of at the event's root."),
+      codecs::ecs_option(),
+  };
+  r.add(std::move(s), [](const PluginConfig& cfg) -> std::unique_ptr<Plugin> {
+    return std::make_unique<codecs::JsonCodec>(cfg);
+  });
+}
+
 }  // namespace sluice::plugins

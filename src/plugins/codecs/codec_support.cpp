@@ -1,0 +1,329 @@
+// Shared codec pieces; see codec_support.hpp.
+#include "plugins/codecs/codec_support.hpp"
+
+#include "plugins/codecs/rubydebug_format.hpp"
+#include "sluice/log.hpp"
+
+#include <rapidjson/error/en.h>
+
+#include <cstring>
+
+#include <vector>
+
+namespace sluice::codecs {
+
+// ---- ECS ---------------------------------------------------------------------------------------
+OptionSpec ecs_option() {
+  return opt_one_of("ecs_compatibility", {"disabled", "v1", "v8"})
+      .def_str("disabled")
+      .describe(
+          "Elastic Common Schema field layout: `disabled` (Logstash 7 field names), `v1` or `v8` (ECS names; "
+          "the same for this plugin).");
+}
+
+Ecs ecs_mode(const PluginConfig& cfg) {
+  return cfg.string_or("ecs_compatibility", "disabled") == "disabled" ? Ecs::Disabled : Ecs::V1;
+}
+
+// ---- charset -----------------------------------------------------------------------------------
+namespace {
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
+log::RateLimited g_charset_warn;
+
+}  // namespace
+
+OptionSpec charset_option(std::string description) {
+  return opt("charset", OptionType::String).def_str("UTF-8").describe(std::move(description));
+}
+
+Charset Charset::from_config(const PluginConfig& cfg, std::string_view option) {
+  const std::string name = upper(cfg.string_or(option, "UTF-8"));
+  if (name == "UTF-8" || name == "UTF8" || name == "CP65001" || name == "US-ASCII" || name == "ASCII") {
+    // US-ASCII input that is valid ASCII is valid UTF-8; anything else goes through the UTF-8 path.
+    return Charset(Kind::Utf8);
+  }
+  if (name == "ISO-8859-1" || name == "ISO8859-1" || name == "LATIN1" || name == "ISO-8859-1:1987") {
+    return Charset(Kind::Latin1);
+  }
+  throw PluginConfigError(std::string(option), "Charset '" + cfg.string_or(option, "") +
+                                                   "' is not supported by Sluice (supported: UTF-8, "
+                                                   "US-ASCII, ISO-8859-1)");
+}
+
+bool valid_utf8(std::string_view s) {
+  size_t i = 0;
+  const size_t n = s.size();
+  while (i < n) {
+    // ASCII run, 8 bytes at a time.
+    while (i + 8 <= n) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (w & 0x8080808080808080ULL) break;
+      i += 8;
+    }
+    if (i >= n) break;
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    if (b0 < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    uint32_t c;
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+      len = 2;
+      c = b0 & 0x1F;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+      len = 3;
+      c = b0 & 0x0F;
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+      len = 4;
+      c = b0 & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > n) return false;
+    for (size_t k = 1; k < len; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if ((b & 0xC0) != 0x80) return false;
+      c = (c << 6) | (b & 0x3F);
+    }
+    if ((len == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) || (len == 4 && (c < 0x10000 || c > 0x10FFFF))) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+void Charset::convert(std::string_view in, std::string& out) const {
+  if (kind_ == Kind::Latin1) {
+    out.reserve(out.size() + in.size());
+    for (char ch : in) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c < 0x80) {
+        out.push_back(ch);
+      } else {
+        out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+      }
+    }
+    return;
+  }
+  if (valid_utf8(in)) {
+    out.append(in);
+    return;
+  }
+  // Logstash: `data.inspect[1..-2]` with a warning.
+  std::string inspected;
+  append_ruby_inspect(in, inspected);
+  g_charset_warn.warn("logstash.codecs.base",
+                      "Received an event that has a different character encoding than you configured. "
+                      "{:text=>" + inspected + ", :expected_charset=>\"UTF-8\"}");
+  out.append(inspected, 1, inspected.size() - 2);
+}
+
+// ---- Event#to_s --------------------------------------------------------------------------------
+void append_java_to_string(const Value& v, std::string& out) {
+  switch (v.GetType()) {
+    case rapidjson::kNullType: out += "null"; return;
+    case rapidjson::kObjectType: {
+      out.push_back('{');
+      bool first = true;
+      for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+        if (!first) out += ", ";
+        first = false;
+        out.append(as_view(it->name));
+        out.push_back('=');
+        append_java_to_string(it->value, out);
+      }
+      out.push_back('}');
+      return;
+    }
+    case rapidjson::kArrayType: {
+      out.push_back('[');
+      for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+        if (i) out += ", ";
+        append_java_to_string(v[i], out);
+      }
+      out.push_back(']');
+      return;
+    }
+    default: append_logstash_string(v, out); return;
+  }
+}
+
+namespace {
+const FieldRef& ref_host() {
+  static const FieldRef r = *FieldRef::parse("host");
+  return r;
+}
+const FieldRef& ref_message() {
+  static const FieldRef r = *FieldRef::parse("message");
+  return r;
+}
+}  // namespace
+
+void append_event_to_s(const Event& e, std::string& out) {
+  if (auto ts = e.timestamp()) {
+    ts->append_to(out);
+    out.push_back(' ');
+  }
+  const Value* host = e.get(ref_host());
+  if (host && !host->IsNull()) {
+    append_java_to_string(*host, out);
+  } else {
+    out += "%{host}";
+  }
+  out.push_back(' ');
+  const Value* msg = e.get(ref_message());
+  if (msg && !msg->IsNull()) {
+    append_java_to_string(*msg, out);
+  } else {
+    out += "%{message}";
+  }
+}
+
+// ---- JSON to events ----------------------------------------------------------------------------
+namespace {
+
+constexpr unsigned kParseFlags = rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseFullPrecisionFlag;
+
+bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+std::string parse_error_text(rapidjson::ParseErrorCode code, size_t offset) {
+  return std::string(rapidjson::GetParseError_En(code)) + " (at byte " + std::to_string(offset) + ")";
+}
+
+// An event holding `v` (allocated in any allocator) as its root, or at `target`.
+std::unique_ptr<Event> event_from_value(const Value& v, const std::optional<FieldRef>& target, std::string* error) {
+  auto ev = std::make_unique<Event>();
+  Value copy(v, ev->allocator());
+  if (target) {
+    if (ev->set(*target, std::move(copy)) != SetResult::Ok) {
+      *error = "could not set the target field " + target->text();
+      return nullptr;
+    }
+  } else {
+    if (!copy.IsObject()) {
+      *error = "JSON array elements must be objects";
+      return nullptr;
+    }
+    ev->absorb_object(std::move(copy));
+  }
+  return ev;
+}
+
+}  // namespace
+
+bool json_to_events(std::string_view json, const std::optional<FieldRef>& target, const Codec::Sink& sink,
+                    size_t* emitted, std::string* error) {
+  *emitted = 0;
+  size_t i = 0;
+  while (i < json.size() && is_json_space(json[i])) ++i;
+  if (i == json.size()) return true;  // blank: no event, as Event.from_json("")
+  const char first = json[i];
+  if (first == '{' && !target) {
+    // The common case: parsed straight into the event's pool.
+    std::unique_ptr<Event> ev = Event::from_json(json, error);
+    if (!ev) return false;
+    sink(std::move(ev));
+    *emitted = 1;
+    return true;
+  }
+  if (first != '{' && first != '[') {
+    *error = "JSON must contain an object or an array";
+    return false;
+  }
+  if (first == '{') {
+    auto ev = std::make_unique<Event>();
+    Document doc(&ev->allocator());
+    doc.Parse<kParseFlags>(json.data(), json.size());
+    if (doc.HasParseError()) {
+      *error = parse_error_text(doc.GetParseError(), doc.GetErrorOffset());
+      return false;
+    }
+    Value v;
+    v.Swap(doc);
+    if (ev->set(*target, std::move(v)) != SetResult::Ok) {
+      *error = "could not set the target field " + target->text();
+      return false;
+    }
+    sink(std::move(ev));
+    *emitted = 1;
+    return true;
+  }
+  // An array: every element becomes an event; one bad element fails the whole document (Logstash
+  // builds all events before yielding any).
+  Document doc;
+  doc.Parse<kParseFlags>(json.data(), json.size());
+  if (doc.HasParseError()) {
+    *error = parse_error_text(doc.GetParseError(), doc.GetErrorOffset());
+    return false;
+  }
+  std::vector<std::unique_ptr<Event>> events;
+  events.reserve(doc.Size());
+  for (rapidjson::SizeType k = 0; k < doc.Size(); ++k) {
+    auto ev = event_from_value(doc[k], target, error);
+    if (!ev) return false;
+    events.push_back(std::move(ev));
+  }
+  for (auto& ev : events) sink(std::move(ev));
+  *emitted = events.size();
+  return true;
+}
+
+std::unique_ptr<Event> parse_failure_event(std::string_view text, std::string_view tag) {
+  auto ev = std::make_unique<Event>();
+  (void)ev->set_string(ref_message(), text);
+  ev->tag(tag);
+  return ev;
+}
+
+// ---- streaming codecs --------------------------------------------------------------------------
+std::unique_ptr<Codec> fix_streaming_codec(std::unique_ptr<Codec> c, std::string_view input_name,
+                                           std::string_view pipeline_id, std::string_view plugin_id) {
+  auto* s = dynamic_cast<StreamingReplaceable*>(c.get());
+  if (!s) return c;
+  std::string msg = "Automatically switching from ";
+  msg += s->streaming_from();
+  msg += " to ";
+  msg += s->streaming_to();
+  msg += " codec {:plugin=>\"";
+  msg += input_name;
+  msg += "\"}";
+  log::write(log::Level::Info, std::string("logstash.inputs.") + std::string(input_name), msg, pipeline_id,
+             plugin_id);
+  std::unique_ptr<Codec> replacement = s->streaming_replacement();
+  replacement->set_id(c->id());
+  return replacement;
+}
+
+// ---- unsupported options -----------------------------------------------------------------------
+void reject_non_default(const PluginConfig& cfg, const PluginSchema& schema, std::string_view option,
+                        std::string_view why) {
+  const ConfigValue* v = cfg.get(option);
+  if (!v) return;
+  const OptionSpec* spec = schema.find(option);
+  if (spec && spec->default_value && spec->default_value->to_display() == v->to_display()) return;
+  if (spec && spec->default_value && spec->default_value->kind == ConfigValue::Kind::Array &&
+      spec->default_value->array.empty() && v->kind == ConfigValue::Kind::Array && v->array.empty()) {
+    return;
+  }
+  std::string msg = "Option '" + std::string(option) + "' of the " + schema.name + " " + to_string(schema.kind) +
+                    " plugin is not supported by Sluice";
+  if (!why.empty()) {
+    msg += ": ";
+    msg += why;
+  }
+  throw PluginConfigError(std::string(option), msg);
+}
+
+}  // namespace sluice::codecs
