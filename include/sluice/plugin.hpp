@@ -111,6 +111,13 @@ class InputContext {
   // and will accept nothing more; the event is then dropped by the caller's choice to stop reading.
   virtual bool push(std::unique_ptr<Event> e) = 0;
   virtual bool stopping() const = 0;
+  // For inputs that add their own fields or tags after the common decorations, in Logstash's order
+  // (the beats input tags `beats_input_codec_*_applied` after `decorate`): decorate() applies the
+  // common decorations now; push_decorated() then enqueues without applying them again (same
+  // blocking and return value as push). push() may be called from several threads at once.
+  // Defaults: no early decoration, push_decorated() is push().
+  virtual void decorate(Event& e) {}
+  virtual bool push_decorated(std::unique_ptr<Event> e) { return push(std::move(e)); }
 };
 
 class Input : public Plugin {

@@ -34,6 +34,11 @@ class QueueInputContext final : public InputContext {
 
   bool push(std::unique_ptr<Event> e) override {
     decorations_.apply(*e);
+    return push_decorated(std::move(e));
+  }
+  // Early decoration for inputs that tag after it (see InputContext::decorate).
+  void decorate(Event& e) override { decorations_.apply(e); }
+  bool push_decorated(std::unique_ptr<Event> e) override {
     if (!queue_.push(e)) return false;
     input_.metrics().events_out.fetch_add(1, std::memory_order_relaxed);
     pushed_.fetch_add(1, std::memory_order_relaxed);
