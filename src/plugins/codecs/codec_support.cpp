@@ -306,6 +306,14 @@ std::unique_ptr<Codec> fix_streaming_codec(std::unique_ptr<Codec> c, std::string
   return replacement;
 }
 
+std::unique_ptr<Codec> streaming_codec(std::unique_ptr<Codec> c) {
+  auto* s = dynamic_cast<StreamingReplaceable*>(c.get());
+  if (!s) return c;
+  std::unique_ptr<Codec> replacement = s->streaming_replacement();
+  replacement->set_id(c->id());
+  return replacement;
+}
+
 // ---- unsupported options -----------------------------------------------------------------------
 void reject_non_default(const PluginConfig& cfg, const PluginSchema& schema, std::string_view option,
                         std::string_view why) {

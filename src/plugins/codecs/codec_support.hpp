@@ -131,6 +131,8 @@ class StreamingReplaceable {
 // Returns `c` or its replacement (logging the switch at INFO, as Logstash does).
 std::unique_ptr<Codec> fix_streaming_codec(std::unique_ptr<Codec> c, std::string_view input_name,
                                            std::string_view pipeline_id, std::string_view plugin_id);
+// The same without the log line (for per-connection codecs once the switch has been logged).
+std::unique_ptr<Codec> streaming_codec(std::unique_ptr<Codec> c);
 
 // Line-oriented codecs built directly (the streaming replacements, and tests).
 std::unique_ptr<Codec> make_line_codec(std::string delimiter, Charset charset, Ecs ecs);
