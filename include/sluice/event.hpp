@@ -81,6 +81,8 @@ class Event {
 
  private:
   friend struct EventAccess;
+  struct NoInit {};
+  explicit Event(NoInit);  // empty data object, no @timestamp/@version (from_json, clone)
   Allocator alloc_;
   Value data_;
   Value metadata_;

@@ -1,0 +1,18 @@
+// JSON helpers shared by the event model and plugins that parse JSON into an event's allocator.
+#pragma once
+
+#include "sluice/value.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace sluice {
+
+// Appends `s` as a JSON string literal, escaped as Logstash's Jackson mapper does.
+void append_json_string(std::string_view s, std::string& out);
+
+// Parses any JSON text into `*out`, building the tree once in `alloc` (full-precision doubles;
+// repeated object keys: the last wins). On error returns false and sets *error (if given).
+bool parse_json_value(std::string_view json, Allocator& alloc, Value* out, std::string* error);
+
+}  // namespace sluice

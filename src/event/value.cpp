@@ -1,0 +1,220 @@
+// Logstash's string forms of values: Java's Double.toString, sprintf's rendering, truthiness.
+#include "sluice/value.hpp"
+
+#include "sluice/event.hpp"  // write_json
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+namespace sluice {
+
+namespace {
+
+// Digits and decimal exponent of the shortest decimal that rounds back to `d` (d finite, > 0):
+// d = 0.D1D2...Dn * 10^(exp10 + 1), i.e. D1.D2...Dn * 10^exp10.
+struct Decimal {
+  char digits[24];
+  int ndigits;
+  int exp10;
+};
+
+Decimal split_scientific(const char* s, const char* end) {
+  // `s` is std::to_chars scientific output without sign: "d[.ddd]e[+-]xx".
+  Decimal r{};
+  r.ndigits = 0;
+  const char* p = s;
+  for (; p < end && *p != 'e'; ++p) {
+    if (*p != '.') r.digits[r.ndigits++] = *p;
+  }
+  int e = 0;
+  std::from_chars(p + 1 + (p[1] == '+' ? 1 : 0), end, e);
+  r.exp10 = e;
+  while (r.ndigits > 1 && r.digits[r.ndigits - 1] == '0') --r.ndigits;
+  return r;
+}
+
+// Java (JDK 19+, Raffaello Giulietti's algorithm, as the reference's JDK 21) selects the shortest
+// decimal that rounds to d; when that has one digit, two-digit decimals are candidates too and the
+// closest wins (Double.MIN_VALUE prints 4.9E-324, not 5.0E-324). std::to_chars gives the shortest
+// (closest among shortest); the 2-digit case is checked separately.
+Decimal java_digits(double d) {
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+  Decimal r = split_scientific(buf, res.ptr);
+  if (r.ndigits == 1) {
+    auto res2 = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific, 1);
+    Decimal two = split_scientific(buf, res2.ptr);
+    if (two.ndigits == 2 || two.exp10 != r.exp10 || two.digits[0] != r.digits[0]) {
+      *res2.ptr = '\0';
+      if (std::strtod(buf, nullptr) == d) return two;
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
+void append_java_double(double d, std::string& out) {
+  if (std::isnan(d)) {
+    out += "NaN";
+    return;
+  }
+  if (std::isinf(d)) {
+    out += d < 0 ? "-Infinity" : "Infinity";
+    return;
+  }
+  if (d == 0) {
+    out += std::signbit(d) ? "-0.0" : "0.0";
+    return;
+  }
+  if (d < 0) {
+    out.push_back('-');
+    d = -d;
+  }
+  Decimal dec = java_digits(d);
+  if (d >= 1e-3 && d < 1e7) {
+    // Plain notation: integer part, '.', at least one fraction digit.
+    if (dec.exp10 >= 0) {
+      int int_digits = dec.exp10 + 1;
+      for (int i = 0; i < int_digits; ++i) out.push_back(i < dec.ndigits ? dec.digits[i] : '0');
+      out.push_back('.');
+      if (dec.ndigits > int_digits) {
+        out.append(dec.digits + int_digits, dec.ndigits - int_digits);
+      } else {
+        out.push_back('0');
+      }
+    } else {
+      out += "0.";
+      for (int i = 0; i < -dec.exp10 - 1; ++i) out.push_back('0');
+      out.append(dec.digits, dec.ndigits);
+    }
+    return;
+  }
+  // Computerized scientific notation: d.ddd E exponent (no '+').
+  out.push_back(dec.digits[0]);
+  out.push_back('.');
+  if (dec.ndigits > 1) {
+    out.append(dec.digits + 1, dec.ndigits - 1);
+  } else {
+    out.push_back('0');
+  }
+  out.push_back('E');
+  char eb[8];
+  auto er = std::to_chars(eb, eb + sizeof eb, dec.exp10);
+  out.append(eb, er.ptr);
+}
+
+namespace {
+
+// Java's Object.toString of a value nested in a list or map (Map.toString `{k=v, k2=v2}`,
+// List.toString `[a, b]`, null `null`).
+void append_java_tostring(const Value& v, std::string& out) {
+  switch (v.GetType()) {
+    case rapidjson::kNullType:
+      out += "null";
+      return;
+    case rapidjson::kObjectType: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& m : v.GetObject()) {
+        if (!first) out += ", ";
+        first = false;
+        out.append(m.name.GetString(), m.name.GetStringLength());
+        out.push_back('=');
+        append_java_tostring(m.value, out);
+      }
+      out.push_back('}');
+      return;
+    }
+    case rapidjson::kArrayType: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& e : v.GetArray()) {
+        if (!first) out += ", ";
+        first = false;
+        append_java_tostring(e, out);
+      }
+      out.push_back(']');
+      return;
+    }
+    default:
+      append_logstash_string(v, out);
+  }
+}
+
+// KeyNode.join: elements joined with ",", nested lists flattened, null elements empty, maps as
+// Java's Map.toString.
+void append_joined(const Value& list, std::string& out) {
+  bool first = true;
+  for (const auto& e : list.GetArray()) {
+    if (!first) out.push_back(',');
+    first = false;
+    if (e.IsArray()) {
+      append_joined(e, out);
+    } else if (e.IsObject()) {
+      append_java_tostring(e, out);
+    } else if (!e.IsNull()) {
+      append_logstash_string(e, out);
+    }
+  }
+}
+
+}  // namespace
+
+void append_logstash_string(const Value& v, std::string& out) {
+  switch (v.GetType()) {
+    case rapidjson::kNullType:
+      return;
+    case rapidjson::kFalseType:
+      out += "false";
+      return;
+    case rapidjson::kTrueType:
+      out += "true";
+      return;
+    case rapidjson::kStringType:
+      out.append(v.GetString(), v.GetStringLength());
+      return;
+    case rapidjson::kNumberType: {
+      char buf[32];
+      std::to_chars_result r;
+      if (v.IsInt64()) {
+        r = std::to_chars(buf, buf + sizeof buf, v.GetInt64());
+      } else if (v.IsUint64()) {
+        r = std::to_chars(buf, buf + sizeof buf, v.GetUint64());
+      } else {
+        append_java_double(v.GetDouble(), out);
+        return;
+      }
+      out.append(buf, r.ptr);
+      return;
+    }
+    case rapidjson::kArrayType:
+      append_joined(v, out);
+      return;
+    case rapidjson::kObjectType:
+      write_json(v, out);
+      return;
+  }
+}
+
+std::string to_logstash_string(const Value& v) {
+  std::string s;
+  append_logstash_string(v, s);
+  return s;
+}
+
+bool is_truthy(const Value* v) {
+  if (v == nullptr || v->IsNull()) return false;
+  if (v->IsFalse()) return false;
+  if (v->IsString()) {
+    std::string_view s = as_view(*v);
+    return !(s.empty() || s == "false");
+  }
+  // Numbers (0 included), true, arrays and objects (even empty ones) are truthy: their string
+  // forms are never "" or "false" in Logstash's evaluation.
+  return true;
+}
+
+}  // namespace sluice

@@ -1,0 +1,217 @@
+// Logstash-shaped logging on stderr.
+//
+// Plain layout, as Logstash's log4j2.properties:
+//   [%d{ISO8601}][%-5p][%-25c]%notEmpty{[%X{pipeline.id}]}%notEmpty{[%X{plugin.id}]} %m%n
+// i.e. `[2025-03-01T12:00:00,123][INFO ][logstash.runner          ] Message` (local time, `,` before
+// the milliseconds, level padded to 5, logger name padded to 25 and never truncated).
+// JSON layout: one compact object per line with level, loggerName, timeMillis, thread, the MDC ids
+// and logEvent.message.
+#include "sluice/log.hpp"
+
+#include "event/json_internal.hpp"
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace sluice::log {
+
+namespace {
+
+std::atomic<Level> g_level{Level::Info};
+std::atomic<bool> g_json{false};
+std::mutex g_write_mu;
+
+const char* level_name(Level l) {
+  switch (l) {
+    case Level::Trace:
+      return "TRACE";
+    case Level::Debug:
+      return "DEBUG";
+    case Level::Info:
+      return "INFO";
+    case Level::Warn:
+      return "WARN";
+    case Level::Error:
+      return "ERROR";
+    case Level::Fatal:
+      return "FATAL";
+  }
+  return "INFO";
+}
+
+void pad_to(std::string& out, size_t start, size_t width) {
+  size_t len = out.size() - start;
+  if (len < width) out.append(width - len, ' ');
+}
+
+void append_int(std::string& out, long long v, int width) {
+  char buf[24];
+  int n = std::snprintf(buf, sizeof buf, "%0*lld", width, v);
+  out.append(buf, static_cast<size_t>(n));
+}
+
+std::string format_plain(Level l, std::string_view component, std::string_view message,
+                         std::string_view pipeline_id, std::string_view plugin_id, long long now_ms) {
+  std::string out;
+  out.reserve(64 + component.size() + message.size());
+  time_t secs = static_cast<time_t>(now_ms / 1000);
+  struct tm tm {};
+  localtime_r(&secs, &tm);
+  out.push_back('[');
+  append_int(out, tm.tm_year + 1900, 4);
+  out.push_back('-');
+  append_int(out, tm.tm_mon + 1, 2);
+  out.push_back('-');
+  append_int(out, tm.tm_mday, 2);
+  out.push_back('T');
+  append_int(out, tm.tm_hour, 2);
+  out.push_back(':');
+  append_int(out, tm.tm_min, 2);
+  out.push_back(':');
+  append_int(out, tm.tm_sec, 2);
+  out.push_back(',');
+  append_int(out, now_ms % 1000, 3);
+  out += "][";
+  size_t start = out.size();
+  out += level_name(l);
+  pad_to(out, start, 5);
+  out += "][";
+  start = out.size();
+  out.append(component);
+  pad_to(out, start, 25);
+  out.push_back(']');
+  if (!pipeline_id.empty()) {
+    out.push_back('[');
+    out.append(pipeline_id);
+    out.push_back(']');
+  }
+  if (!plugin_id.empty()) {
+    out.push_back('[');
+    out.append(plugin_id);
+    out.push_back(']');
+  }
+  out.push_back(' ');
+  out.append(message);
+  out.push_back('\n');
+  return out;
+}
+
+std::string thread_name() {
+  char name[64] = {0};
+  if (pthread_getname_np(pthread_self(), name, sizeof name) != 0 || name[0] == '\0') return "main";
+  return name;
+}
+
+std::string format_json(Level l, std::string_view component, std::string_view message,
+                        std::string_view pipeline_id, std::string_view plugin_id, long long now_ms) {
+  std::string out;
+  out.reserve(128 + component.size() + message.size());
+  out += "{\"level\":\"";
+  out += level_name(l);
+  out += "\",\"loggerName\":";
+  append_json_string(component, out);
+  out += ",\"timeMillis\":";
+  out += std::to_string(now_ms);
+  out += ",\"thread\":";
+  append_json_string(thread_name(), out);
+  if (!pipeline_id.empty()) {
+    out += ",\"pipeline.id\":";
+    append_json_string(pipeline_id, out);
+  }
+  if (!plugin_id.empty()) {
+    out += ",\"plugin.id\":";
+    append_json_string(plugin_id, out);
+  }
+  out += ",\"logEvent\":{\"message\":";
+  append_json_string(message, out);
+  out += "}}\n";
+  return out;
+}
+
+long long wall_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+long long steady_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+void set_level(Level l) { g_level.store(l, std::memory_order_relaxed); }
+Level level() { return g_level.load(std::memory_order_relaxed); }
+
+bool parse_level(std::string_view s, Level* out) {
+  // Logstash's --log.level values.
+  static constexpr std::pair<std::string_view, Level> kLevels[] = {
+      {"trace", Level::Trace}, {"debug", Level::Debug}, {"info", Level::Info},
+      {"warn", Level::Warn},   {"error", Level::Error}, {"fatal", Level::Fatal},
+  };
+  for (const auto& [name, l] : kLevels) {
+    if (s.size() != name.size()) continue;
+    bool eq = true;
+    for (size_t i = 0; i < s.size() && eq; ++i) eq = (s[i] | 0x20) == name[i];
+    if (eq) {
+      *out = l;
+      return true;
+    }
+  }
+  return false;
+}
+
+void set_json_format(bool json) { g_json.store(json, std::memory_order_relaxed); }
+
+bool enabled(Level l) { return static_cast<int>(l) >= static_cast<int>(level()); }
+
+void write(Level l, std::string_view component, std::string_view message, std::string_view pipeline_id,
+           std::string_view plugin_id) {
+  if (!enabled(l)) return;
+  const long long now = wall_ms();
+  std::string line = g_json.load(std::memory_order_relaxed)
+                         ? format_json(l, component, message, pipeline_id, plugin_id, now)
+                         : format_plain(l, component, message, pipeline_id, plugin_id, now);
+  // One write(2) per line under a lock, so lines from concurrent threads never interleave.
+  std::lock_guard<std::mutex> lock(g_write_mu);
+  const char* p = line.data();
+  size_t left = line.size();
+  while (left > 0) {
+    ssize_t n = ::write(2, p, left);
+    if (n <= 0) break;
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+}
+
+void RateLimited::warn(std::string_view component, std::string_view message, std::string_view plugin_id) {
+  if (!enabled(Level::Warn)) return;
+  unsigned long long suppressed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const long long now = steady_ms();
+    if (last_ms_ != 0 && now - last_ms_ < interval_ms_) {
+      ++suppressed_;
+      return;
+    }
+    last_ms_ = now == 0 ? 1 : now;
+    suppressed = suppressed_;
+    suppressed_ = 0;
+  }
+  if (suppressed == 0) {
+    write(Level::Warn, component, message, {}, plugin_id);
+  } else {
+    std::string m(message);
+    m += " (";
+    m += std::to_string(suppressed);
+    m += suppressed == 1 ? " similar message suppressed)" : " similar messages suppressed)";
+    write(Level::Warn, component, m, {}, plugin_id);
+  }
+}
+
+}  // namespace sluice::log
