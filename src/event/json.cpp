@@ -15,6 +15,9 @@
 #include <rapidjson/reader.h>
 
 #include <algorithm>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -42,67 +45,162 @@ constexpr auto kEscape = [] {
   return t;
 }();
 
-void write_value(const Value& v, std::string& out);
+// Appends to a std::string through a raw cursor: the string is grown in large steps and trimmed
+// to the written length at the end, so each token costs a bounds check and a copy, not a
+// std::string call.
+class Sink {
+ public:
+  explicit Sink(std::string& s) : s_(s), pos_(s.size()) {}
+  ~Sink() { s_.resize(pos_); }
+  Sink(const Sink&) = delete;
+  Sink& operator=(const Sink&) = delete;
 
-void write_number(const Value& v, std::string& out) {
-  char buf[32];
-  if (v.IsInt64()) {
-    auto r = std::to_chars(buf, buf + sizeof buf, v.GetInt64());
-    out.append(buf, r.ptr);
-  } else if (v.IsUint64()) {
-    auto r = std::to_chars(buf, buf + sizeof buf, v.GetUint64());
-    out.append(buf, r.ptr);
-  } else {
-    double d = v.GetDouble();
-    if (std::isfinite(d)) {
-      append_java_double(d, out);
+  char* reserve(size_t n) {
+    if (pos_ + n > s_.size()) s_.resize(std::max(s_.size() * 2, pos_ + n + 256));
+    return s_.data() + pos_;
+  }
+  void advance(size_t n) { pos_ += n; }
+  void put(char c) {
+    *reserve(1) = c;
+    ++pos_;
+  }
+  void put(const char* p, size_t n) {
+    std::memcpy(reserve(n), p, n);
+    pos_ += n;
+  }
+  void put(std::string_view s) { put(s.data(), s.size()); }
+
+ private:
+  std::string& s_;
+  size_t pos_;
+};
+
+// Index of the first byte that needs escaping (control characters, '"', '\\'), or n.
+size_t find_escape(const unsigned char* s, size_t n) {
+  size_t i = 0;
+#ifdef __SSE2__
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  const __m128i control_max = _mm_set1_epi8(0x1F);
+  for (; i + 16 <= n; i += 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+    // x <= 0x1F (unsigned) iff max(x, 0x1F) == 0x1F.
+    const __m128i ctl = _mm_cmpeq_epi8(_mm_max_epu8(x, control_max), control_max);
+    const __m128i hit = _mm_or_si128(ctl, _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)));
+    const int mask = _mm_movemask_epi8(hit);
+    if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#endif
+  for (; i < n; ++i) {
+    if (kEscape.v[s[i]] != 0) return i;
+  }
+  return n;
+}
+
+void put_string(Sink& o, std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  const auto* src = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  const size_t first = find_escape(src, n);
+  if (first == n) {  // the common case: nothing to escape
+    char* p = o.reserve(n + 2);
+    p[0] = '"';
+    std::memcpy(p + 1, src, n);
+    p[n + 1] = '"';
+    o.advance(n + 2);
+    return;
+  }
+  size_t extra = 0;
+  for (size_t i = first; i < n; ++i) {
+    const char e = kEscape.v[src[i]];
+    if (e != 0) extra += e == 'u' ? 5 : 1;
+  }
+  char* p = o.reserve(n + 2 + extra);
+  *p++ = '"';
+  std::memcpy(p, src, first);
+  p += first;
+  for (size_t i = first; i < n; ++i) {
+    const unsigned char c = src[i];
+    const char e = kEscape.v[c];
+    if (e == 0) {
+      *p++ = static_cast<char>(c);
+    } else if (e == 'u') {
+      p[0] = '\\';
+      p[1] = 'u';
+      p[2] = '0';
+      p[3] = '0';
+      p[4] = kHex[c >> 4];
+      p[5] = kHex[c & 15];
+      p += 6;
     } else {
-      out.push_back('"');
-      append_java_double(d, out);
-      out.push_back('"');
+      p[0] = '\\';
+      p[1] = e;
+      p += 2;
+    }
+  }
+  *p = '"';
+  o.advance(n + 2 + extra);
+}
+
+void put_number(Sink& o, const Value& v) {
+  char* p = o.reserve(kJavaDoubleMax + 2);
+  if (v.IsInt64()) {
+    o.advance(static_cast<size_t>(std::to_chars(p, p + 24, v.GetInt64()).ptr - p));
+  } else if (v.IsUint64()) {
+    o.advance(static_cast<size_t>(std::to_chars(p, p + 24, v.GetUint64()).ptr - p));
+  } else {
+    const double d = v.GetDouble();
+    if (std::isfinite(d)) {
+      o.advance(format_java_double(d, p));
+    } else {
+      // Jackson writes non-finite doubles as strings.
+      *p = '"';
+      size_t n = format_java_double(d, p + 1);
+      p[n + 1] = '"';
+      o.advance(n + 2);
     }
   }
 }
 
-void write_value(const Value& v, std::string& out) {
+void put_value(Sink& o, const Value& v) {
   switch (v.GetType()) {
     case rapidjson::kNullType:
-      out += "null";
+      o.put("null", 4);
       return;
     case rapidjson::kFalseType:
-      out += "false";
+      o.put("false", 5);
       return;
     case rapidjson::kTrueType:
-      out += "true";
+      o.put("true", 4);
       return;
     case rapidjson::kStringType:
-      append_json_string(as_view(v), out);
+      put_string(o, as_view(v));
       return;
     case rapidjson::kNumberType:
-      write_number(v, out);
+      put_number(o, v);
       return;
     case rapidjson::kArrayType: {
-      out.push_back('[');
+      o.put('[');
       bool first = true;
       for (const auto& e : v.GetArray()) {
-        if (!first) out.push_back(',');
+        if (!first) o.put(',');
         first = false;
-        write_value(e, out);
+        put_value(o, e);
       }
-      out.push_back(']');
+      o.put(']');
       return;
     }
     case rapidjson::kObjectType: {
-      out.push_back('{');
+      o.put('{');
       bool first = true;
       for (const auto& m : v.GetObject()) {
-        if (!first) out.push_back(',');
+        if (!first) o.put(',');
         first = false;
-        append_json_string(as_view(m.name), out);
-        out.push_back(':');
-        write_value(m.value, out);
+        put_string(o, as_view(m.name));
+        o.put(':');
+        put_value(o, m.value);
       }
-      out.push_back('}');
+      o.put('}');
       return;
     }
   }
@@ -159,34 +257,28 @@ rapidjson::CrtAllocator& shared_stack_allocator() {
 }  // namespace
 
 void append_json_string(std::string_view s, std::string& out) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  out.push_back('"');
-  const char* p = s.data();
-  const char* end = p + s.size();
-  const char* run = p;
-  for (; p < end; ++p) {
-    char e = kEscape.v[static_cast<unsigned char>(*p)];
-    if (e == 0) continue;
-    out.append(run, p);
-    if (e == 'u') {
-      const unsigned char c = static_cast<unsigned char>(*p);
-      const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-      out.append(esc, 6);
-    } else {
-      const char esc[2] = {'\\', e};
-      out.append(esc, 2);
-    }
-    run = p + 1;
-  }
-  out.append(run, end);
-  out.push_back('"');
+  Sink o(out);
+  put_string(o, s);
 }
 
-void write_json(const Value& v, std::string& out) { write_value(v, out); }
+void write_json(const Value& v, std::string& out) {
+  Sink o(out);
+  put_value(o, v);
+}
 
 bool parse_json_value(std::string_view json, Allocator& alloc, Value* out, std::string* error) {
   Document d(&alloc, 1024, &shared_stack_allocator());
-  d.Parse<rapidjson::kParseFullPrecisionFlag>(json.data(), json.size());
+  constexpr unsigned kFlags = rapidjson::kParseFullPrecisionFlag;
+  if (std::memchr(json.data(), '\0', json.size()) == nullptr) {
+    // RapidJSON's SIMD string scanning only applies to NUL-terminated input (StringStream), so the
+    // text is copied once into a per-thread terminated buffer (cheap next to the parse itself).
+    thread_local std::string buffer;
+    buffer.assign(json.data(), json.size());
+    d.Parse<kFlags>(buffer.c_str());
+  } else {
+    // An embedded NUL: the length-bounded stream sees it (and reports it) instead of stopping.
+    d.Parse<kFlags>(json.data(), json.size());
+  }
   if (d.HasParseError()) {
     if (error) {
       *error = std::string("JSON parse error at offset ") + std::to_string(d.GetErrorOffset()) + ": " +
@@ -199,7 +291,7 @@ bool parse_json_value(std::string_view json, Allocator& alloc, Value* out, std::
   return true;
 }
 
-void Event::to_json(std::string& out) const { write_value(data_, out); }
+void Event::to_json(std::string& out) const { write_json(data_, out); }
 
 std::string Event::to_json() const {
   std::string s;

@@ -8,6 +8,10 @@
 
 namespace sluice {
 
+// Java's Double.toString of `d` written to `out` (at least kJavaDoubleMax bytes); returns the length.
+inline constexpr size_t kJavaDoubleMax = 32;
+size_t format_java_double(double d, char* out);
+
 // Appends `s` as a JSON string literal, escaped as Logstash's Jackson mapper does.
 void append_json_string(std::string_view s, std::string& out);
 

@@ -1,6 +1,7 @@
 // Logstash's string forms of values: Java's Double.toString, sprintf's rendering, truthiness.
 #include "sluice/value.hpp"
 
+#include "event/json_internal.hpp"
 #include "sluice/event.hpp"  // write_json
 
 #include <charconv>
@@ -56,54 +57,63 @@ Decimal java_digits(double d) {
 
 }  // namespace
 
-void append_java_double(double d, std::string& out) {
+size_t format_java_double(double d, char* out) {
+  char* p = out;
+  auto put = [&](const char* s) {
+    while (*s) *p++ = *s++;
+  };
   if (std::isnan(d)) {
-    out += "NaN";
-    return;
+    put("NaN");
+    return static_cast<size_t>(p - out);
   }
   if (std::isinf(d)) {
-    out += d < 0 ? "-Infinity" : "Infinity";
-    return;
+    put(d < 0 ? "-Infinity" : "Infinity");
+    return static_cast<size_t>(p - out);
   }
   if (d == 0) {
-    out += std::signbit(d) ? "-0.0" : "0.0";
-    return;
+    put(std::signbit(d) ? "-0.0" : "0.0");
+    return static_cast<size_t>(p - out);
   }
   if (d < 0) {
-    out.push_back('-');
+    *p++ = '-';
     d = -d;
   }
-  Decimal dec = java_digits(d);
+  const Decimal dec = java_digits(d);
   if (d >= 1e-3 && d < 1e7) {
     // Plain notation: integer part, '.', at least one fraction digit.
     if (dec.exp10 >= 0) {
-      int int_digits = dec.exp10 + 1;
-      for (int i = 0; i < int_digits; ++i) out.push_back(i < dec.ndigits ? dec.digits[i] : '0');
-      out.push_back('.');
+      const int int_digits = dec.exp10 + 1;
+      for (int i = 0; i < int_digits; ++i) *p++ = i < dec.ndigits ? dec.digits[i] : '0';
+      *p++ = '.';
       if (dec.ndigits > int_digits) {
-        out.append(dec.digits + int_digits, dec.ndigits - int_digits);
+        for (int i = int_digits; i < dec.ndigits; ++i) *p++ = dec.digits[i];
       } else {
-        out.push_back('0');
+        *p++ = '0';
       }
     } else {
-      out += "0.";
-      for (int i = 0; i < -dec.exp10 - 1; ++i) out.push_back('0');
-      out.append(dec.digits, dec.ndigits);
+      *p++ = '0';
+      *p++ = '.';
+      for (int i = 0; i < -dec.exp10 - 1; ++i) *p++ = '0';
+      for (int i = 0; i < dec.ndigits; ++i) *p++ = dec.digits[i];
     }
-    return;
+    return static_cast<size_t>(p - out);
   }
   // Computerized scientific notation: d.ddd E exponent (no '+').
-  out.push_back(dec.digits[0]);
-  out.push_back('.');
+  *p++ = dec.digits[0];
+  *p++ = '.';
   if (dec.ndigits > 1) {
-    out.append(dec.digits + 1, dec.ndigits - 1);
+    for (int i = 1; i < dec.ndigits; ++i) *p++ = dec.digits[i];
   } else {
-    out.push_back('0');
+    *p++ = '0';
   }
-  out.push_back('E');
-  char eb[8];
-  auto er = std::to_chars(eb, eb + sizeof eb, dec.exp10);
-  out.append(eb, er.ptr);
+  *p++ = 'E';
+  p = std::to_chars(p, p + 8, dec.exp10).ptr;
+  return static_cast<size_t>(p - out);
+}
+
+void append_java_double(double d, std::string& out) {
+  char buf[kJavaDoubleMax];
+  out.append(buf, format_java_double(d, buf));
 }
 
 namespace {
