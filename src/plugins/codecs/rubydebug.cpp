@@ -144,6 +144,8 @@ class Printer {
     });
   }
 
+  void top_value(const Value& v) { value(v, 4, false); }
+
  private:
   template <class Entries>
   void reorder(Entries& entries) {
@@ -414,6 +416,8 @@ void append_rubydebug(const Event& e, bool metadata, std::string& out) {
   Printer(out, metadata).event(e, metadata);
   out.push_back('\n');
 }
+
+void append_ai_value(const Value& v, std::string& out) { Printer(out, false).top_value(v); }
 
 namespace {
 

@@ -15,6 +15,9 @@ namespace sluice::codecs {
 // to_hash_with_metadata deep-copies into HashMaps); otherwise maps print in insertion order.
 void append_rubydebug(const Event& e, bool metadata, std::string& out);
 
+// amazing_print's text of one value at the top level (a hash as `{\n    "k" => v\n}`), no newline.
+void append_ai_value(const Value& v, std::string& out);
+
 // Ruby's String#inspect of UTF-8 bytes, quotes included.
 void append_ruby_inspect(std::string_view s, std::string& out);
 // Ruby's Float#inspect (shortest round-trip digits; `1.0`, `1.0e+20`, `1.0e-05`, `NaN`).

@@ -69,9 +69,11 @@ class GeneratorInput final : public Input {
     bool with_sequence = true;
     const Codec::Sink sink = [&](std::unique_ptr<Event> e) {
       if (!open) return;
+      // Logstash's decorate_and_set_fields: common decorations first, then host and sequence.
+      ctx.decorate(*e);
       if (!e->includes(host_ref_)) (void)e->set_string(host_ref_, host_);
       if (with_sequence) (void)e->set(sequence_ref_, Value(static_cast<int64_t>(sequence)));
-      if (!ctx.push(std::move(e))) open = false;
+      if (!ctx.push_decorated(std::move(e))) open = false;
     };
     for (; open && (count_ <= 0 || sequence < count_); ++sequence) {
       if (stop_.load(std::memory_order_relaxed)) break;

@@ -61,8 +61,10 @@ class StdinInput final : public Input {
     bool open = true;
     const Codec::Sink sink = [&](std::unique_ptr<Event> e) {
       if (!open) return;
+      // Logstash's order: the common decorations (type, add_field, tags), then the input's fields.
+      ctx.decorate(*e);
       decorate(*e);
-      if (!ctx.push(std::move(e))) open = false;
+      if (!ctx.push_decorated(std::move(e))) open = false;
     };
     while (open && !stop_.load(std::memory_order_acquire) && !ctx.stopping()) {
       pollfd fds[2] = {{fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
