@@ -80,8 +80,12 @@ const Value* child_of(const Value& v, std::string_view key) {
     return it == v.MemberEnd() ? nullptr : &it->value;
   }
   if (v.IsArray()) {
+    // A null list element reads as missing: Logstash's Accessors.includes is false for it (a map
+    // key holding null is included), and get returns nil for both.
     int64_t i = list_index(key, v.Size());
-    return i < 0 ? nullptr : &v[static_cast<rapidjson::SizeType>(i)];
+    if (i < 0) return nullptr;
+    const Value& e = v[static_cast<rapidjson::SizeType>(i)];
+    return e.IsNull() ? nullptr : &e;
   }
   return nullptr;
 }
@@ -251,9 +255,9 @@ SetResult Event::set(const FieldRef& ref, Value&& v) {
   }
   const bool data_root = ref.root() == FieldRef::Root::Data;
   if (data_root && path[0] == kTags) {
-    // Logstash rejects `tags` that is not a string or a list of strings, and any `[tags][...]`
-    // element that is not a string.
-    if (path.size() == 1 ? !is_valid_tags(v) : !v.IsString()) return SetResult::BadTags;
+    // Logstash's Event#setField: `tags` must be null, a string or a list of strings, and any
+    // reference below it (`[tags][0]`, `[tags][x]`) is refused whatever the value.
+    if (path.size() > 1 || !(v.IsNull() || is_valid_tags(v))) return SetResult::BadTags;
   }
   std::optional<Timestamp> new_ts;
   if (data_root && path.size() == 1 && path[0] == kTimestamp) {
@@ -286,7 +290,8 @@ SetResult Event::set(const FieldRef& ref, Value&& v) {
       }
     } else if (cur->IsArray()) {
       int64_t idx;
-      if (!parse_index(key, &idx)) return SetResult::NotAContainer;
+      // Logstash's Accessors.setOnList ignores a key that is not a number: nothing is set, no error.
+      if (!parse_index(key, &idx)) return SetResult::Ok;
       const int64_t size = cur->Size();
       if (idx < 0) idx += size;
       if (idx < 0) return SetResult::NotAContainer;
@@ -312,11 +317,10 @@ SetResult Event::set_string(const FieldRef& ref, std::string_view s) { return se
 bool Event::remove(const FieldRef& ref, Value* out) {
   const auto& path = ref.path();
   if (ref.root() == FieldRef::Root::Metadata && path.empty()) {
-    // Logstash: removing @metadata empties it.
-    const bool had = metadata_.MemberCount() > 0;
+    // Logstash: removing @metadata empties it (and the metadata always exists).
     if (out) *out = std::move(metadata_);
     metadata_.SetObject();
-    return had || out != nullptr;
+    return true;
   }
   if (path.empty()) return false;
   Value* parent = ref.root() == FieldRef::Root::Metadata ? &metadata_ : &data_;

@@ -197,6 +197,14 @@ TEST_CASE("event: get through objects and arrays", "[event]") {
   CHECK_FALSE(e->includes(R("[nope]")));
 }
 
+TEST_CASE("event: includes is true for a null map value, false for a null list element", "[event]") {
+  auto e = J(R"({"n":null,"l":[null,1]})");
+  CHECK(e->includes(R("n")));
+  CHECK(e->get(R("n"))->IsNull());
+  CHECK_FALSE(e->includes(R("[l][0]")));
+  CHECK(e->includes(R("[l][1]")));
+}
+
 TEST_CASE("event: set creates intermediate objects", "[event]") {
   Event e(Timestamp{0});
   CHECK(e.set(R("[foo][0][baz]"), Value(int64_t{1})) == SetResult::Ok);
@@ -219,7 +227,9 @@ TEST_CASE("event: set into lists pads with nulls", "[event]") {
   CHECK(str(e->get(R("list"))) == R"(["a","b",null,null,null,"y"])");
   CHECK(e->set_string(R("[list][2][k]"), "v") == SetResult::Ok);
   CHECK(str(e->get(R("[list][2]"))) == R"({"k":"v"})");
-  CHECK(e->set_string(R("[list][x]"), "v") == SetResult::NotAContainer);
+  // A non-numeric key on a list is silently ignored, as Logstash's Accessors.setOnList does.
+  CHECK(e->set_string(R("[list][x]"), "v") == SetResult::Ok);
+  CHECK(str(e->get(R("list"))) == R"(["a","b",{"k":"v"},null,null,"y"])");
   CHECK(e->set_string(R("[list][-10]"), "v") == SetResult::NotAContainer);
 }
 
@@ -248,9 +258,14 @@ TEST_CASE("event: tags validation on set", "[event]") {
   CHECK(e.set(R("tags"), std::move(bad)) == SetResult::BadTags);
   Value map(rapidjson::kObjectType);
   CHECK(e.set(R("[tags]"), std::move(map)) == SetResult::BadTags);
+  // Any reference below tags is refused (Logstash's isTagsWithMap), whatever the value.
   CHECK(e.set(R("[tags][0]"), Value(int64_t{1})) == SetResult::BadTags);
-  CHECK(e.set_string(R("[tags][1]"), "y") == SetResult::Ok);
-  CHECK(str(e.get(R("tags"))) == R"(["x","y"])");
+  CHECK(e.set_string(R("[tags][1]"), "y") == SetResult::BadTags);
+  CHECK(e.set_string(R("[tags][foo]"), "bar") == SetResult::BadTags);
+  CHECK(str(e.get(R("tags"))) == R"(["x"])");
+  CHECK(e.set(R("tags"), Value()) == SetResult::Ok);  // null is a legal tags value
+  CHECK(e.get(R("tags")) != nullptr);
+  CHECK(e.get(R("tags"))->IsNull());
   CHECK(std::string(to_string(SetResult::BadTags)) == "The tags field only accepts string or array of string");
 }
 
