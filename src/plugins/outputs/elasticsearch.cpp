@@ -4,8 +4,10 @@
 // compression_level). The 11.x SSL names are accepted as deprecated with the replacement named, so
 // Logstash 7.17 configs pass `-t`; options removed in 10.x are obsolete (an error).
 //
-// implemented = false: `-t` validates configs using it; running it is a compile error until the
-// bulk client (src/plugins/outputs/elasticsearch/) is wired to this schema.
+// The implementation (bulk client, host pool, templates, retries) is in
+// src/plugins/outputs/elasticsearch/; options it does not support yet are refused at start-up with
+// a message naming them (see es::parse_config).
+#include "plugins/outputs/elasticsearch/output.hpp"
 #include "sluice/registry.hpp"
 
 namespace sluice::plugins {
@@ -24,7 +26,7 @@ PluginSchema elasticsearch_schema() {
   s.kind = PluginKind::Output;
   s.name = "elasticsearch";
   s.description = "Indexes events into Elasticsearch (7.x, 8.x) or OpenSearch with the _bulk API.";
-  s.implemented = false;
+  s.implemented = true;
   const std::vector<std::string> tls_protocols = {"TLSv1.1", "TLSv1.2", "TLSv1.3"};
   s.options = {
       // Where to send.
@@ -155,9 +157,7 @@ PluginSchema elasticsearch_schema() {
 }  // namespace
 
 void register_output_elasticsearch(Registry& r) {
-  r.add(elasticsearch_schema(), [](const PluginConfig&) -> std::unique_ptr<Plugin> {
-    throw PluginConfigError("", "the elasticsearch output is not available in this build yet");
-  });
+  r.add(elasticsearch_schema(), [](const PluginConfig& cfg) -> std::unique_ptr<Plugin> { return es::make_output(cfg); });
 }
 
 }  // namespace sluice::plugins

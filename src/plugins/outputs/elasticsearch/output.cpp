@@ -21,6 +21,12 @@ std::optional<std::string> opt_string(const PluginConfig& cfg, std::string_view 
   return cfg.string(name);
 }
 
+// Whether the user wrote the option (schema defaults carry no source location).
+bool given(const PluginConfig& cfg, std::string_view name) {
+  const ConfigValue* v = cfg.get(name);
+  return v && v->loc.line > 0;
+}
+
 std::optional<bool> opt_bool(const PluginConfig& cfg, std::string_view name) {
   if (!cfg.has(name)) return std::nullopt;
   return cfg.boolean(name);
@@ -68,11 +74,13 @@ OutputConfig parse_config(const PluginConfig& cfg) {
     }
     c.hosts.push_back(std::move(*u));
   }
-  if (auto v = opt_string(cfg, "ssl_verification_mode")) {
-    if (*v != "full" && *v != "none") fail("ssl_verification_mode", "ssl_verification_mode must be full or none");
-    c.tls.verify = *v == "full";
-  } else if (auto b = opt_bool(cfg, "ssl_certificate_verification")) {
-    c.tls.verify = *b;
+  // The 8.x name wins when both are written; the schema gives both defaults (full / true).
+  if (given(cfg, "ssl_verification_mode")) {
+    const std::string v = cfg.string("ssl_verification_mode");
+    if (v != "full" && v != "none") fail("ssl_verification_mode", "ssl_verification_mode must be full or none");
+    c.tls.verify = v == "full";
+  } else if (given(cfg, "ssl_certificate_verification")) {
+    c.tls.verify = cfg.boolean("ssl_certificate_verification");
   }
   std::vector<std::string> cas = cfg.strings("ssl_certificate_authorities");
   if (cas.empty()) cas = cfg.strings("cacert");
@@ -80,8 +88,11 @@ OutputConfig parse_config(const PluginConfig& cfg) {
   if (!cas.empty()) c.tls.ca_file = cas.front();
   c.tls.cert_file = cfg.string_or("ssl_certificate", "");
   c.tls.key_file = cfg.string_or("ssl_key", "");
-  for (const char* o : {"truststore", "keystore", "ssl_truststore_path", "ssl_keystore_path"})
-    if (cfg.has(o)) fail(o, std::string(o) + " (Java key stores) is not supported; use PEM files (ssl_certificate_authorities, ssl_certificate, ssl_key)");
+  for (const char* o : {"truststore", "keystore", "ssl_truststore_path", "ssl_keystore_path", "proxy"})
+    if (cfg.has(o))
+      fail(o, std::string(o) == "proxy" ? std::string("proxy is not supported yet")
+                                        : std::string(o) + " (Java key stores) is not supported; use PEM files "
+                                                           "(ssl_certificate_authorities, ssl_certificate, ssl_key)");
   if (cfg.has("cloud_id") || cfg.has("cloud_auth")) fail(cfg.has("cloud_id") ? "cloud_id" : "cloud_auth", "Elastic Cloud ids are not supported yet; use hosts");
 
   // ---- auth ----
@@ -109,11 +120,15 @@ OutputConfig parse_config(const PluginConfig& cfg) {
   if (cfg.has("retry_on_conflict")) c.retry_on_conflict = static_cast<int>(cfg.integer("retry_on_conflict"));
 
   // ---- compression ----
-  if (cfg.has("compression_level")) {
+  // Logstash 7.17 compresses only with http_compression => true; 8.x's compression_level (schema
+  // default 1) turns it on only when written. The gzip level is invisible to Elasticsearch; level 1
+  // costs half of Logstash 7's level 6 per byte.
+  const bool http_compression = cfg.has("http_compression") && cfg.boolean("http_compression");
+  if (given(cfg, "compression_level")) {
     const int64_t lvl = cfg.integer("compression_level");
     if (lvl < 0 || lvl > 9) fail("compression_level", "compression_level must be between 0 and 9");
     c.compression_level = static_cast<int>(lvl);
-  } else if (cfg.has("http_compression") && cfg.boolean("http_compression")) {
+  } else if (http_compression) {
     c.compression_level = 1;
   }
   if (auto p = opt_string(cfg, "healthcheck_path")) c.healthcheck_path = *p;
@@ -706,6 +721,10 @@ void ElasticsearchOutput::receive(std::span<Event* const> events) {
   // Do not keep a huge buffer per worker after an unusually large batch.
   if (s.buf.capacity() > 4 * kTargetBulkBytes) std::string().swap(s.buf);
   if (s.retry_buf.capacity() > 2 * kTargetBulkBytes) std::string().swap(s.retry_buf);
+}
+
+std::unique_ptr<Output> make_output(const PluginConfig& cfg) {
+  return std::make_unique<ElasticsearchOutput>(parse_config(cfg), cfg.pipeline_id);
 }
 
 }  // namespace sluice::es

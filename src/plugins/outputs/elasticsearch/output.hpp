@@ -82,6 +82,9 @@ struct OutputConfig {
 // Reads and checks the options; throws PluginConfigError naming the option.
 OutputConfig parse_config(const PluginConfig& cfg);
 
+// The registry factory.
+std::unique_ptr<Output> make_output(const PluginConfig& cfg);
+
 class ElasticsearchOutput final : public Output {
  public:
   explicit ElasticsearchOutput(OutputConfig cfg, std::string pipeline_id = "main");
