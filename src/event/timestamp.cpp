@@ -124,7 +124,7 @@ int64_t Timestamp::millis() const { return floor_div(ns, 1'000'000); }
 
 // Grammar (Joda's ISODateTimeFormat.dateTimeParser, which Logstash 7's Timestamp(String) uses, plus
 // a space as date/time separator, which Logstash 8's parser and many producers use):
-//   date-opt-time  = date [('T' | ' ') [time] [offset]]
+//   date-opt-time  = date [('T' | ' ') [time]] [offset]
 //   date           = year ['-' MM ['-' dd]] | year '-' DDD | year '-W' ww ['-' e]
 //   year           = ['-' | '+'] 4..9 digits
 //   time           = HH [fraction] | HH ':' mm [fraction] | HH ':' mm ':' ss [fraction]
@@ -183,45 +183,52 @@ std::optional<Timestamp> Timestamp::parse_iso8601(std::string_view s) {
 
   int64_t nanos_of_day = 0;
   int64_t offset_seconds = 0;
+  // offset = 'Z' | ('+' | '-') HH [[':'] mm]; then the text must end.
+  auto parse_offset_to_end = [&]() -> bool {
+    if (c.done()) return true;
+    const char z = c.peek();
+    if (z == 'Z' || z == 'z') {
+      ++c.i;
+    } else if (z == '+' || z == '-') {
+      ++c.i;
+      int oh = 0, om = 0;
+      if (!c.digits(2, &oh) || oh > 23) return false;
+      if (!c.done()) {
+        c.eat(':');
+        if (!c.digits(2, &om) || om > 59) return false;
+      }
+      offset_seconds = (oh * 3600 + om * 60) * (z == '-' ? -1 : 1);
+    } else {
+      return false;
+    }
+    return c.done();
+  };
   if (!c.done()) {
-    char sep = c.peek();
-    if (sep != 'T' && sep != 't' && sep != ' ') return std::nullopt;
-    ++c.i;
-    if (c.count_digits() > 0) {
-      int hh = 0, mm = 0, ss = 0;
-      int64_t frac = 0;
-      if (!c.digits(2, &hh) || hh > 23) return std::nullopt;
-      if (c.eat(':')) {
-        if (!c.digits(2, &mm) || mm > 59) return std::nullopt;
+    const char sep = c.peek();
+    if (sep == 'T' || sep == 't' || sep == ' ') {
+      ++c.i;
+      if (c.count_digits() > 0) {
+        int hh = 0, mm = 0, ss = 0;
+        int64_t frac = 0;
+        if (!c.digits(2, &hh) || hh > 23) return std::nullopt;
         if (c.eat(':')) {
-          if (!c.digits(2, &ss) || ss > 59) return std::nullopt;
-          if (!parse_fraction(c, kNanosPerSecond, &frac)) return std::nullopt;
-        } else if (!parse_fraction(c, 60 * kNanosPerSecond, &frac)) {
+          if (!c.digits(2, &mm) || mm > 59) return std::nullopt;
+          if (c.eat(':')) {
+            if (!c.digits(2, &ss) || ss > 59) return std::nullopt;
+            if (!parse_fraction(c, kNanosPerSecond, &frac)) return std::nullopt;
+          } else if (!parse_fraction(c, 60 * kNanosPerSecond, &frac)) {
+            return std::nullopt;
+          }
+        } else if (!parse_fraction(c, 3600 * kNanosPerSecond, &frac)) {
           return std::nullopt;
         }
-      } else if (!parse_fraction(c, 3600 * kNanosPerSecond, &frac)) {
-        return std::nullopt;
+        nanos_of_day = (hh * int64_t{3600} + mm * 60 + ss) * kNanosPerSecond + frac;
       }
-      nanos_of_day = (hh * int64_t{3600} + mm * 60 + ss) * kNanosPerSecond + frac;
+      if (!parse_offset_to_end()) return std::nullopt;
+    } else if (!parse_offset_to_end()) {
+      // A zone right after the date (`2014-09-23-08:00`), as Logstash 8's parser accepts.
+      return std::nullopt;
     }
-    if (!c.done()) {
-      char z = c.peek();
-      if (z == 'Z' || z == 'z') {
-        ++c.i;
-      } else if (z == '+' || z == '-') {
-        ++c.i;
-        int oh = 0, om = 0;
-        if (!c.digits(2, &oh) || oh > 23) return std::nullopt;
-        if (!c.done()) {
-          c.eat(':');
-          if (!c.digits(2, &om) || om > 59) return std::nullopt;
-        }
-        offset_seconds = (oh * 3600 + om * 60) * (z == '-' ? -1 : 1);
-      } else {
-        return std::nullopt;
-      }
-    }
-    if (!c.done()) return std::nullopt;
   }
   // Keep far-away years from overflowing: int64 nanoseconds cover roughly years 1678..2262.
   constexpr int64_t kMaxDays = INT64_MAX / kNanosPerSecond / kSecondsPerDay - 2;

@@ -139,3 +139,24 @@ TEST_CASE("timestamp: now is close to the system clock", "[timestamp]") {
   CHECK(b >= a);
   CHECK(a.seconds() > 1'600'000'000);
 }
+
+TEST_CASE("timestamp: Logstash TimestampTest vectors", "[timestamp]") {
+  // testToIso8601 / to_json spec.
+  CHECK(parse_print("2014-09-23T00:00:00-0800") == "2014-09-23T08:00:00.000Z");
+  // testToString (printed here in Logstash 7's millisecond form).
+  auto t = Timestamp::parse_iso8601("2014-09-23T12:34:56.789012345-0800");
+  REQUIRE(t);
+  CHECK(t->to_string() == "2014-09-23T20:34:56.789Z");
+  CHECK(t->ns % kSec == 789'012'345);
+  CHECK(parse_print("2014-09-23T12:34:56.000000000-0800") == "2014-09-23T20:34:56.000Z");
+  // testParsingDateWithOffset: a zone directly after the date.
+  CHECK(parse_print("2014-09-23-08:00") == "2014-09-23T08:00:00.000Z");
+  CHECK(parse_print("2014-09-23Z") == "2014-09-23T00:00:00.000Z");
+  // testParsingDateTimeWithCommaDecimalStyleLocale.
+  CHECK(Timestamp::parse_iso8601("2014-09-23T13:49:52,987654321Z")->ns % kSec == 987'654'321);
+  // testNanoPrecision.
+  CHECK(Timestamp::parse_iso8601("2021-04-02T00:28:17.987654321Z")->ns % kSec == 987'654'321);
+  // testCircularIso8601 (at the printed millisecond precision).
+  Timestamp now = Timestamp::now();
+  CHECK(Timestamp::parse_iso8601(now.to_string())->ns == now.millis() * 1'000'000);
+}
