@@ -287,8 +287,11 @@ def start(dist="elasticsearch", build_dir=None, version=None, timeout=180, fresh
     return _launch(rd, state, timeout)
 
 
-def _launch(rd, state, timeout):
-    """Starts the node described by `state` in run dir `rd` and waits for green."""
+def _launch(rd, state, timeout, wait_status="green"):
+    """Starts the node described by `state` in run dir `rd` and waits for `wait_status`.
+
+    A fresh single node is green; after a restart its indices keep an unassigned replica each, so
+    yellow is all it can reach."""
     dist = state["dist"]
     out = open(os.path.join(rd, "console.log"), "ab")
     kwargs = {}
@@ -310,22 +313,22 @@ def _launch(rd, state, timeout):
             tail = open(os.path.join(rd, "console.log"), errors="replace").read()[-4000:]
             raise RuntimeError(f"{dist} exited with status {proc.returncode} during start-up:\n{tail}")
         try:
-            _, body = http_get(url + "/_cluster/health?wait_for_status=green&timeout=2s", timeout=5)
-            if json.loads(body).get("status") == "green":
+            _, body = http_get(url + f"/_cluster/health?wait_for_status={wait_status}&timeout=2s", timeout=5)
+            if json.loads(body).get("status") in (("green",) if wait_status == "green" else ("green", "yellow")):
                 break
         except Exception:
             pass
         now = time.time()
         if now > deadline:
             _terminate(proc.pid)
-            raise RuntimeError(f"{dist} did not become green within {timeout}s; see {rd}/console.log")
+            raise RuntimeError(f"{dist} did not become {wait_status} within {timeout}s; see {rd}/console.log")
         if now - last_note > 10:
-            log(f"Waiting for {dist} to become green ({int(deadline - now)}s left)")
+            log(f"Waiting for {dist} to become {wait_status} ({int(deadline - now)}s left)")
             last_note = now
         time.sleep(0.5)
     _, body = http_get(url + "/")
     number = json.loads(body).get("version", {}).get("number")
-    log(f"{dist} {number} is green at {url}")
+    log(f"{dist} {number} is up ({wait_status} or better) at {url}")
     return url
 
 
@@ -344,7 +347,7 @@ def resume(dist="elasticsearch", build_dir=None, timeout=180):
     if pid_alive(state["pid"]):
         return state["url"]
     log(f"Restarting {dist} on {state['url']}")
-    return _launch(rd, state, timeout)
+    return _launch(rd, state, timeout, wait_status="yellow")
 
 
 def _terminate(pid, grace=30):
