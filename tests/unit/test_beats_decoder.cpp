@@ -311,6 +311,15 @@ TEST_CASE("beats decoder: a failed decoder stays failed; truncated input is need
   // The rest of frame 2 is still missing, so nothing is wrong yet.
   CHECK(d.next(w) == DecodeStatus::NeedMore);
 
+  // A prepared but uncommitted area (a socket read in flight) is not data.
+  FrameDecoder pending;
+  auto area = pending.prepare(100);
+  std::fill(area.begin(), area.end(), 'X');
+  CHECK(pending.next(w) == DecodeStatus::NeedMore);
+  pending.commit(0);
+  CHECK(pending.next(w) == DecodeStatus::NeedMore);
+  CHECK(pending.buffered() == 0);
+
   FrameDecoder bad;
   bad.feed("2Q");
   CHECK(bad.next(w) == DecodeStatus::Error);

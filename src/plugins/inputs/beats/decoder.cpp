@@ -61,22 +61,27 @@ void FrameDecoder::feed(std::string_view bytes) {
 }
 
 std::span<char> FrameDecoder::prepare(size_t n) {
-  // Drop consumed bytes first when they are at least half the buffer (amortised O(1) per byte).
-  if (pos_ > 0 && (pos_ == buf_.size() || pos_ >= buf_.size() / 2)) {
-    buf_.erase(0, pos_);
+  // Drop consumed bytes first when they are at least half of what is held (amortised O(1) per byte).
+  if (pos_ > 0 && (pos_ == end_ || pos_ >= end_ / 2)) {
+    if (end_ > pos_) std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
+    end_ -= pos_;
     if (d_scan_pos_ != SIZE_MAX) d_scan_pos_ -= pos_;
     pos_ = 0;
   }
-  const size_t old = buf_.size();
-  buf_.resize(old + n);
+  if (buf_.size() < end_ + n) {
+    buf_.resize(end_ + n);
+  } else if (buf_.size() > (1u << 20) && end_ + n < buf_.size() / 4) {
+    // Give back the room a large frame needed once.
+    buf_.resize(end_ + n);
+    buf_.shrink_to_fit();
+  }
   last_prepared_ = n;
-  return std::span<char>(buf_.data() + old, n);
+  return std::span<char>(buf_.data() + end_, n);
 }
 
 void FrameDecoder::commit(size_t k) {
-  // prepare() grew the buffer by n; keep the k bytes written, drop the rest.
-  if (k > last_prepared_) k = last_prepared_;
-  buf_.resize(buf_.size() - (last_prepared_ - k));
+  // Only the k bytes written are data; the rest of the prepared area stays unused storage.
+  end_ += std::min(k, last_prepared_);
   last_prepared_ = 0;
 }
 
@@ -84,7 +89,7 @@ DecodeStatus FrameDecoder::next(Window& out) {
   if (error_ != DecodeError::None) return DecodeStatus::Error;
   while (ready_.empty()) {
     size_t used = 0;
-    const Step s = frame(buf_.data() + pos_, buf_.size() - pos_, 0, nullptr, &used);
+    const Step s = frame(buf_.data() + pos_, end_ - pos_, 0, nullptr, &used);
     if (s == Step::Error) return DecodeStatus::Error;
     if (s == Step::NeedMore) return DecodeStatus::NeedMore;
     pos_ += used;

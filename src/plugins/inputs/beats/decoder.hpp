@@ -136,7 +136,7 @@ class FrameDecoder {
   const std::string& error_message() const { return error_message_; }
   // A window has started (W received) but is not complete yet, or bytes of a frame are buffered.
   bool mid_window() const { return open_ || buffered() > 0; }
-  size_t buffered() const { return buf_.size() - pos_; }
+  size_t buffered() const { return end_ - pos_; }
   const DecoderLimits& limits() const { return limits_; }
 
  private:
@@ -152,8 +152,9 @@ class FrameDecoder {
   void complete_window();
 
   DecoderLimits limits_;
-  std::string buf_;
+  std::string buf_;  // storage: [pos_, end_) is received and not yet decoded; beyond end_ is spare room
   size_t pos_ = 0;
+  size_t end_ = 0;
   std::deque<Window> ready_;
   Window cur_;
   bool open_ = false;

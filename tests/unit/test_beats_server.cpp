@@ -1,0 +1,278 @@
+// The beats server on an ephemeral loopback port: exact ACK bytes, window order, keep-alives
+// under backpressure, isolation of bad connections, inactivity timeout. The client side here is a
+// plain socket writing hand-made frames (the real client, go-lumber, drives the integration tests).
+#include "plugins/inputs/beats/server.hpp"
+
+#include <catch2/catch.hpp>
+#include <zlib.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+using namespace sluice;
+using namespace sluice::beats;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string be(uint32_t v) {
+  return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+                     static_cast<char>(v)};
+}
+std::string W(uint32_t n, char v = '2') { return std::string{v, 'W'} + be(n); }
+std::string J(uint32_t seq, std::string_view json) {
+  return std::string{'2', 'J'} + be(seq) + be(static_cast<uint32_t>(json.size())) + std::string(json);
+}
+std::string C(std::string_view inner) {
+  uLongf n = compressBound(inner.size());
+  std::string z(n, '\0');
+  REQUIRE(compress2(reinterpret_cast<Bytef*>(z.data()), &n, reinterpret_cast<const Bytef*>(inner.data()), inner.size(),
+                    3) == Z_OK);
+  z.resize(n);
+  return std::string{'2', 'C'} + be(static_cast<uint32_t>(z.size())) + z;
+}
+std::string A(uint32_t seq, char v = '2') { return std::string{v, 'A'} + be(seq); }
+
+// The pipeline side: collects pushed events; while `gate` is closed, push blocks like a full queue.
+class QueueContext final : public InputContext {
+ public:
+  bool push(std::unique_ptr<Event> e) override { return push_decorated(std::move(e)); }
+  bool push_decorated(std::unique_ptr<Event> e) override {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return open_ || closed_; });
+    if (closed_) return false;
+    events_.push_back(std::move(e));
+    cv_.notify_all();
+    return true;
+  }
+  bool stopping() const override { return false; }
+  void set_open(bool open) {
+    std::lock_guard lock(mu_);
+    open_ = open;
+    cv_.notify_all();
+  }
+  void shut() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    cv_.notify_all();
+  }
+  size_t count() {
+    std::lock_guard lock(mu_);
+    return events_.size();
+  }
+  bool wait_count(size_t n, std::chrono::milliseconds d) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, d, [&] { return events_.size() >= n; });
+  }
+  std::string json(size_t i) {
+    std::lock_guard lock(mu_);
+    return events_.at(i)->to_json();
+  }
+  std::string meta(size_t i) {
+    std::lock_guard lock(mu_);
+    std::string s;
+    write_json(events_.at(i)->metadata(), s);
+    return s;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = true, closed_ = false;
+  std::vector<std::unique_ptr<Event>> events_;
+};
+
+struct Running {
+  explicit Running(ServerSettings s = {}, int executors = 1) {
+    s.host = "127.0.0.1";
+    s.port = 0;
+    s.executor_threads = executors;
+    if (s.keepalive_interval == 5000ms) s.keepalive_interval = 300ms;
+    server = std::make_unique<Server>(s, transform, nullptr, nullptr);
+    server->bind();
+    port = server->port();
+    thread = std::thread([this] { server->run(ctx); });
+  }
+  ~Running() {
+    server->stop();
+    ctx.shut();
+    thread.join();
+  }
+  TransformSettings transform;
+  QueueContext ctx;
+  std::unique_ptr<Server> server;
+  uint16_t port = 0;
+  std::thread thread;
+};
+
+class Client {
+ public:
+  explicit Client(uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd_ >= 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  }
+  ~Client() { ::close(fd_); }
+  void shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+  void send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      REQUIRE(n > 0);
+      bytes.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+  // Reads exactly n bytes within `d`; returns what arrived (shorter on timeout or EOF).
+  std::string read(size_t n, std::chrono::milliseconds d = 5000ms) {
+    std::string out;
+    const auto deadline = std::chrono::steady_clock::now() + d;
+    while (out.size() < n) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      char buf[4096];
+      const ssize_t r = ::recv(fd_, buf, std::min(sizeof buf, n - out.size()), 0);
+      if (r <= 0) {
+        eof_ = true;
+        break;
+      }
+      out.append(buf, static_cast<size_t>(r));
+    }
+    return out;
+  }
+  // True if the server closed the connection within `d`.
+  bool closed_within(std::chrono::milliseconds d) {
+    const auto deadline = std::chrono::steady_clock::now() + d;
+    while (!eof_ && std::chrono::steady_clock::now() < deadline) (void)read(1 << 20, 100ms);
+    return eof_;
+  }
+
+ private:
+  int fd_ = -1;
+  bool eof_ = false;
+};
+
+const std::string kEvent =
+    R"({"@timestamp":"2024-05-14T09:21:07.412Z","@metadata":{"beat":"filebeat","type":"_doc","version":"7.17.21"},"message":"hello"})";
+
+}  // namespace
+
+TEST_CASE("beats server: one window, exact ACK, decorated event", "[beats]") {
+  Running r;
+  Client c(r.port);
+  c.send(W(2) + J(1, kEvent) + J(2, R"({"message":"world"})"));
+  CHECK(c.read(6) == A(2));
+  REQUIRE(r.ctx.wait_count(2, 2s));
+  CHECK(r.ctx.json(0) ==
+        R"({"@timestamp":"2024-05-14T09:21:07.412Z","message":"hello","@version":"1","tags":["beats_input_codec_plain_applied"]})");
+  CHECK(r.ctx.meta(0) == R"({"beat":"filebeat","type":"_doc","version":"7.17.21","ip_address":"127.0.0.1"})");
+}
+
+TEST_CASE("beats server: pipelined windows are acknowledged in order", "[beats]") {
+  Running r;
+  Client c(r.port);
+  c.send(W(1) + J(1, kEvent) + W(0) + W(3) + C(J(1, kEvent) + J(2, kEvent)) + J(3, kEvent) + W(2) + J(5, kEvent) +
+         J(9, kEvent));
+  CHECK(c.read(24) == A(1) + A(0) + A(3) + A(9));
+  CHECK(r.ctx.wait_count(6, 2s));
+}
+
+TEST_CASE("beats server: protocol v1 window", "[beats]") {
+  Running r;
+  Client c(r.port);
+  std::string d = std::string{'1', 'D'} + be(1) + be(1) + be(4) + "line" + be(5) + "hello";
+  c.send(W(1, '1') + d);
+  CHECK(c.read(6) == A(1, '1'));
+  REQUIRE(r.ctx.wait_count(1, 2s));
+  CHECK(r.ctx.json(0).find(R"("message":"hello")") != std::string::npos);
+}
+
+TEST_CASE("beats server: a bad window closes its connection only, without queuing any of it", "[beats]") {
+  Running r;
+  Client good(r.port);
+  Client bad_json(r.port);
+  Client bad_frame(r.port);
+  bad_json.send(W(3) + J(1, kEvent) + J(2, "{not json") + J(3, kEvent));
+  bad_frame.send("XW" + be(1));
+  CHECK(bad_json.closed_within(3s));
+  CHECK(bad_frame.closed_within(3s));
+  CHECK(r.ctx.count() == 0);  // event 1 of the invalid window was not queued
+  good.send(W(1) + J(1, kEvent));
+  CHECK(good.read(6) == A(1));
+  CHECK(r.server->stats().protocol_errors == 2);
+}
+
+TEST_CASE("beats server: keep-alives while the queue is full, for every blocked connection", "[beats]") {
+  Running r;
+  r.ctx.set_open(false);  // the queue is full
+  Client a(r.port), b(r.port);
+  a.send(W(1) + J(1, kEvent));
+  b.send(W(2) + J(1, kEvent) + J(2, kEvent));
+  // Nothing is acknowledged, but both get A(0) keep-alives (interval 300 ms here).
+  CHECK(a.read(12, 3s) == A(0) + A(0));
+  CHECK(b.read(12, 3s) == A(0) + A(0));
+  // The accept loop still works: a new connection is served (its window waits too).
+  Client c(r.port);
+  c.send(W(1) + J(1, kEvent));
+  CHECK(c.read(6, 3s) == A(0));
+  r.ctx.set_open(true);
+  // Each connection's final ACK arrives (possibly after more keep-alives).
+  auto final_ack = [](Client& cl, uint32_t seq) {
+    for (int i = 0; i < 50; ++i) {
+      const std::string f = cl.read(6, 3s);
+      if (f != A(0)) return f == A(seq);
+    }
+    return false;
+  };
+  CHECK(final_ack(a, 1));
+  CHECK(final_ack(b, 2));
+  CHECK(final_ack(c, 1));
+  CHECK(r.ctx.wait_count(4, 2s));
+  CHECK(r.server->stats().keepalives_sent >= 5);
+}
+
+TEST_CASE("beats server: client_inactivity_timeout closes idle and stalled connections", "[beats]") {
+  ServerSettings s;
+  s.client_inactivity_timeout = 500ms;
+  Running r(s);
+  Client idle(r.port);
+  Client truncated(r.port);
+  truncated.send(W(2) + J(1, kEvent) + J(2, kEvent).substr(0, 7));
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(idle.closed_within(3s));
+  CHECK(truncated.closed_within(3s));
+  CHECK(std::chrono::steady_clock::now() - start >= 400ms);
+  CHECK(r.ctx.count() == 0);
+}
+
+TEST_CASE("beats server: a client that half-closes still gets its ACKs", "[beats]") {
+  Running r;
+  r.ctx.set_open(false);
+  Client c(r.port);
+  c.send(W(1) + J(1, kEvent) + W(1) + J(1, kEvent) + W(1) + J(1, kEvent) + W(1) + J(1, kEvent));
+  c.shutdown_write();
+  std::this_thread::sleep_for(100ms);  // let the server see the EOF while the queue is still full
+  r.ctx.set_open(true);
+  std::string acks;
+  while (acks.size() < 24) {
+    const std::string f = c.read(6, 3s);
+    if (f.size() != 6) break;
+    if (f != A(0)) acks += f;
+  }
+  CHECK(acks == A(1) + A(1) + A(1) + A(1));
+  CHECK(c.closed_within(3s));
+  CHECK(r.ctx.count() == 4);
+}
