@@ -5,8 +5,8 @@
 // `[host][hostname]`) unless the codec already set it; with ECS v1/v8 also `[event][original]` = the
 // chunk read (unless the codec set it, which the line codec does in ECS mode).
 //
-// At EOF the codec is flushed, so a last line without a newline becomes an event too (Logstash's
-// stdin leaves it in the codec's buffer and loses it; see docs/compatibility.md).
+// At EOF the codec is flushed, so a last line without a newline becomes an event too (a deliberate
+// difference: Logstash's stdin never flushes its codec and loses that line).
 //
 // stop() from another thread wakes the reader through a self-pipe: run() polls fd 0 and the pipe,
 // so it returns promptly even while no input arrives.
