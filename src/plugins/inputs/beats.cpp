@@ -4,8 +4,10 @@
 // replacement named, so that Logstash 7.17 configs pass `-t`; options removed before 6.x are
 // obsolete (an error).
 //
-// implemented = false: `-t` validates configs using it; running it is a compile error until the
-// Lumberjack server (src/plugins/inputs/beats/) is wired to this schema.
+// The implementation is in src/plugins/inputs/beats/ (decoder, server, TLS, event transform);
+// make_beats_input() checks the options that need more than the schema (TLS files, option
+// combinations) when the pipeline is compiled, so `sluice -t` reports them.
+#include "plugins/inputs/beats/input.hpp"
 #include "sluice/registry.hpp"
 
 namespace sluice::plugins {
@@ -18,7 +20,6 @@ PluginSchema beats_schema() {
   s.kind = PluginKind::Input;
   s.name = "beats";
   s.description = "Receives events from Elastic Beats (Filebeat, Metricbeat...) over the Lumberjack v2 protocol.";
-  s.implemented = false;
   const std::vector<std::string> tls_protocols = {"TLSv1.1", "TLSv1.2", "TLSv1.3"};
   s.options = {
       opt("host", T::String).def_str("0.0.0.0").describe("The address to listen on."),
@@ -29,7 +30,8 @@ PluginSchema beats_schema() {
           .describe("Enable TLS.")
           .deprecated("Use `ssl_enabled` instead."),
       opt("ssl_certificate", T::Path).describe("PEM certificate (chain) presented to clients."),
-      opt("ssl_key", T::Path).describe("PEM PKCS#8 private key of ssl_certificate."),
+      opt("ssl_key", T::Path)
+          .describe("PEM private key of ssl_certificate: PKCS#8 (as Logstash requires), also PKCS#1 RSA or SEC1 EC."),
       opt("ssl_key_passphrase", T::Password).describe("Passphrase of an encrypted ssl_key."),
       opt("ssl_certificate_authorities", T::Array)
           .def_empty_array()
@@ -66,7 +68,9 @@ PluginSchema beats_schema() {
           .def_int(60)
           .describe("Close connections idle for this many seconds."),
       opt("executor_threads", T::Number).describe("Threads decoding and handling batches (default: number of cores)."),
-      opt("event_loop_threads", T::Number).def_int(0).describe("Network event loop threads (0: twice the number of cores)."),
+      opt("event_loop_threads", T::Number)
+          .def_int(0)
+          .describe("Network event loop threads (accepted for compatibility; Sluice uses one I/O thread)."),
       opt_one_of("enrich", {"codec_metadata", "source_metadata", "ssl_peer_metadata", "all", "none"})
           .as_list()
           .def(ConfigValue::make_array({ConfigValue::make_string("codec_metadata"), ConfigValue::make_string("source_metadata")}))
@@ -94,9 +98,7 @@ PluginSchema beats_schema() {
 }  // namespace
 
 void register_input_beats(Registry& r) {
-  r.add(beats_schema(), [](const PluginConfig&) -> std::unique_ptr<Plugin> {
-    throw PluginConfigError("", "the beats input is not available in this build yet");
-  });
+  r.add(beats_schema(), [](const PluginConfig& cfg) -> std::unique_ptr<Plugin> { return beats::make_beats_input(cfg); });
 }
 
 }  // namespace sluice::plugins

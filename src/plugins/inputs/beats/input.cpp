@@ -78,6 +78,9 @@ class BeatsInput final : public Input {
     } else if (cfg.has("include_codec_tag")) {
       codec_metadata = cfg.boolean("include_codec_tag");
     }
+    if (explicitly_set(cfg, "ssl_peer_metadata") && cfg.boolean("ssl_peer_metadata"))
+      log::write(log::Level::Warn, "logstash.inputs.beats",
+                 "ssl_peer_metadata is not supported by Sluice; no TLS peer metadata is added", cfg.pipeline_id, cfg.id);
     ts.codec_tag = codec_metadata;
     ts.source_metadata = source_metadata;
 

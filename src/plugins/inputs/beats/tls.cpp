@@ -161,6 +161,18 @@ TlsSettings tls_settings_from_config(const PluginConfig& cfg) {
     auto p = cfg.strings("ssl_supported_protocols");
     if (!p.empty()) s.supported_protocols = std::move(p);
   }
+  // The 6.x tls_min_version / tls_max_version (1.0 ... 1.3), when given instead.
+  if (!explicitly_set(cfg, "ssl_supported_protocols") &&
+      (explicitly_set(cfg, "tls_min_version") || explicitly_set(cfg, "tls_max_version"))) {
+    const double lo = cfg.has("tls_min_version") ? cfg.number("tls_min_version") : 1.0;
+    const double hi = cfg.has("tls_max_version") ? cfg.number("tls_max_version") : 1.3;
+    s.supported_protocols.clear();
+    for (auto [v, name] : {std::pair{1.1, "TLSv1.1"}, std::pair{1.2, "TLSv1.2"}, std::pair{1.3, "TLSv1.3"}}) {
+      if (v >= lo - 1e-9 && v <= hi + 1e-9) s.supported_protocols.push_back(name);
+    }
+    if (s.supported_protocols.empty())
+      fail("tls_min_version", "tls_min_version/tls_max_version select no TLS version Sluice supports (1.1 to 1.3)");
+  }
   for (const auto& p : s.supported_protocols) {
     if (!protocol_version(p))
       fail("ssl_supported_protocols",
