@@ -427,6 +427,12 @@ def main():
 
     es_server = load_es_server()
     try:
+        es_server.find_java(es_server.DISTS[a.dist])
+        es_server.ensure_distribution(a.dist, es_server.DISTS[a.dist]["version"], a.build_dir)
+    except Exception as e:  # noqa: BLE001
+        print(f"SKIP: {a.dist} is not available here: {e}")
+        return 77
+    try:
         url = es_server.start(a.dist, a.build_dir)
     except Exception as e:  # noqa: BLE001
         print(f"FAIL: could not start {a.dist}: {e}")
