@@ -234,7 +234,7 @@ TEST_CASE("validate: every error of every file is collected", "[validate]") {
 
 TEST_CASE("validate: duplicate explicit ids", "[validate]") {
   config::Diagnostics d;
-  auto a = config::parse_config_text("filter { json { source => msg id => "x" } mutate { id => "x" } }", "a.conf", {}, d);
+  auto a = config::parse_config_text(R"(filter { json { source => msg id => "x" } mutate { id => "x" } })", "a.conf", {}, d);
   REQUIRE(a);
   std::vector<config::ConfigAst> files{*a};
   CHECK(compile_pipeline(files, {}, d) == nullptr);
