@@ -44,6 +44,13 @@ const Registry& probe_registry() {
     req.name = "strict";
     req.options = {opt("needed", OptionType::String).req().describe("required")};
     reg.add(req, [](const PluginConfig&) { return std::make_unique<ProbeFilter>(); });
+    PluginSchema later = s;
+    later.name = "later";
+    later.implemented = false;
+    later.options = {opt("port", OptionType::Number).req().describe("required")};
+    reg.add(later, [](const PluginConfig&) -> std::unique_ptr<Plugin> {
+      throw PluginConfigError("", "the later filter is not available in this build yet");
+    });
     return reg;
   }();
   return r;
@@ -243,14 +250,23 @@ TEST_CASE("validate: duplicate explicit ids", "[validate]") {
 
 TEST_CASE("validate: schema-only plugins pass -t but cannot run", "[validate]") {
   config::Diagnostics d;
-  auto a = config::parse_config_text("input { beats { port => 5044 } } output { elasticsearch { } }", "a.conf", {}, d);
+  auto a = config::parse_config_text("filter { later { port => 5044 } }", "a.conf", {}, d);
   REQUIRE(a);
   std::vector<config::ConfigAst> files{*a};
   CompileOptions test;
+  test.registry = &probe_registry();
   test.test_only = true;
   CHECK(compile_pipeline(files, test, d) != nullptr);
   CHECK_FALSE(d.has_errors());
   config::Diagnostics d2;
-  CHECK(compile_pipeline(files, {}, d2) == nullptr);
-  CHECK(first_error(d2) == "the beats input is not available in this build yet");
+  CompileOptions run;
+  run.registry = &probe_registry();
+  CHECK(compile_pipeline(files, run, d2) == nullptr);
+  CHECK(first_error(d2) == "the later filter is not available in this build yet");
+  // Validation still applies to schema-only plugins.
+  config::Diagnostics d3;
+  auto b = config::parse_config_text("filter { later { } }", "b.conf", {}, d3);
+  REQUIRE(b);
+  std::vector<config::ConfigAst> files_b{*b};
+  CHECK(compile_pipeline(files_b, test, d3) == nullptr);
 }
