@@ -294,7 +294,8 @@ std::vector<std::string> syntax_hints(const std::string& text, const Tracker& t)
       notes.push_back("hint: quote the string: \"" + prev_word + "\"");
     }
   }
-  if (prev_word.size() == 1 && ends_with(before_word, "=>") && contains(t.expected, "'{'")) {
+  if (prev_word.size() == 1 && !(prev_word[0] >= '0' && prev_word[0] <= '9') && ends_with(before_word, "=>") &&
+      contains(t.expected, "'{'")) {
     notes.push_back("hint: a bareword value needs at least two characters; quote it: \"" + prev_word + "\"");
   }
   if (prev_word == "elsif" || prev_word == "elif" || rest.substr(0, 5) == "elsif") {
