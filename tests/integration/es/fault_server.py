@@ -13,6 +13,9 @@ Faults (JSON given with --faults, or POSTed to /_fault/config at run time):
   item_status     int   the fabricated item status (429, 500, 503 ...)
   reset_bulk      int   the next N _bulk requests get their connection closed without an answer
   slow_ms         int   delay before answering every _bulk request
+Transport variants (for TLS and authentication, which the test distributions run without):
+  serve(..., tls=(cert_pem, key_pem)) answers over HTTPS; serve(..., auth="Basic <b64>") answers
+  401 to any request without exactly that Authorization header.
 Counters: GET /_fault/stats -> {"bulk_requests":..,"bulk_forwarded":..,"faults":..,"items_failed":..}
 
     fault_server.py --upstream http://127.0.0.1:9200 [--port 0] [--faults '{"bulk_429": 3}']
@@ -106,7 +109,13 @@ class Handler(BaseHTTPRequestHandler):
         body = self.body()
         with st.lock:
             st.stats["requests"] += 1
+            st.stats.setdefault("authorization", self.headers.get("Authorization"))
         path = self.path
+        if st.auth is not None and self.headers.get("Authorization") != st.auth:
+            with st.lock:
+                st.stats["unauthorized"] = st.stats.get("unauthorized", 0) + 1
+            return self.reply(401, b'{"error":"missing or wrong credentials (fault fixture)","status":401}',
+                              [("WWW-Authenticate", 'Basic realm="fixture"')])
         if path.startswith("/_fault/"):
             if path == "/_fault/stats":
                 with st.lock:
@@ -181,12 +190,20 @@ class Server(ThreadingHTTPServer):
     allow_reuse_address = True
 
 
-def serve(upstream, faults=None, port=0):
+def serve(upstream, faults=None, port=0, tls=None, auth=None):
     """Starts the fixture in a background thread; returns (server, url)."""
     srv = Server(("127.0.0.1", port), Handler)
     srv.state = State(upstream, faults or {})
+    srv.state.auth = auth
+    scheme = "http"
+    if tls:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(tls[0], tls[1])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+        scheme = "https"
     threading.Thread(target=srv.serve_forever, daemon=True).start()
-    return srv, f"http://127.0.0.1:{srv.server_address[1]}"
+    return srv, f"{scheme}://127.0.0.1:{srv.server_address[1]}"
 
 
 def main():

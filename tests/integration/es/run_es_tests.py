@@ -354,6 +354,64 @@ class Cases:
         stats, log, el = self._fault_case("slow", {"slow_ms": 300}, n=600)
         return f"300 ms per bulk response: 600 docs exactly once in {el:.1f}s"
 
+    def tls_and_auth(self):
+        """https with a private CA (cacert / ssl_certificate_authorities) and Basic auth; api_key header."""
+        tmp = self.sluice.workdir
+        ca_key, ca_crt = os.path.join(tmp, "ca.key"), os.path.join(tmp, "ca.crt")
+        key, csr, crt = os.path.join(tmp, "srv.key"), os.path.join(tmp, "srv.csr"), os.path.join(tmp, "srv.crt")
+        ext = os.path.join(tmp, "san.ext")
+        with open(ext, "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+        run = lambda *c: subprocess.run(c, check=True, capture_output=True)  # noqa: E731
+        run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca_crt,
+            "-days", "2", "-subj", "/CN=sluice test CA")
+        run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1")
+        run("openssl", "x509", "-req", "-in", csr, "-CA", ca_crt, "-CAkey", ca_key, "-CAcreateserial", "-out", crt,
+            "-days", "2", "-extfile", ext)
+        import base64
+        notes = []
+        for label, opts, auth in [
+            ("7.x names", {"cacert": q(ca_crt), "user": q("elastic"), "password": q("s3cr3t:@!")},
+             "Basic " + base64.b64encode(b"elastic:s3cr3t:@!").decode()),
+            ("8.x names", {"ssl_enabled": "true", "ssl_certificate_authorities": q([ca_crt]),
+                           "api_key": q("id1:key1")}, "ApiKey " + base64.b64encode(b"id1:key1").decode()),
+            ("verification off", {"ssl_verification_mode": q("none"), "user": q("u"), "password": q("p")},
+             "Basic " + base64.b64encode(b"u:p").decode()),
+        ]:
+            index = "sluice-it-tls-" + label.split()[0].replace(".", "")
+            delete_indices(self.url, index)
+            srv, proxy = fault_server.serve(self.url, {}, tls=(crt, key), auth=auth)
+            try:
+                self.sluice.run(self.sluice.config({"hosts": q([proxy]), "index": q(index), **opts}), seed_events(100))
+                stats = dict(srv.state.stats)
+            finally:
+                srv.shutdown()
+            check(count(self.url, index) == 100, f"{label}: 100 documents over TLS")
+            check(stats.get("unauthorized", 0) == 0, f"{label}: every request authenticated ({stats})")
+            notes.append(label)
+        # Verification is on by default: an unknown CA is refused, nothing is sent, events are held.
+        srv, proxy = fault_server.serve(self.url, {}, tls=(crt, key))
+        try:
+            proc = self.sluice.start(self.sluice.config({"hosts": q([proxy]), "index": q("sluice-it-tls-untrusted"),
+                                                         "resurrect_delay": "0.2"}))
+            proc.stdin.write(json.dumps(seed_events(1)[0]).encode() + b"\n")
+            proc.stdin.flush()
+            deadline = time.time() + 30
+            while "TLS error" not in Sluice.log_of(proc) and time.time() < deadline:
+                time.sleep(0.2)
+            log = Sluice.log_of(proc)
+            proc.send_signal(2)
+            time.sleep(0.5)
+            proc.send_signal(2)  # the second signal ends a pipeline stuck on an unreachable output
+            proc.wait(timeout=30)
+            bulk = srv.state.stats["bulk_requests"]
+        finally:
+            srv.shutdown()
+        check("TLS error" in log, "an untrusted certificate is reported:\n" + log[-2000:])
+        check(bulk == 0, "nothing is sent to an untrusted server")
+        notes.append("untrusted CA refused by default")
+        return "https + " + ", ".join(notes) + "; 100 docs each, every request authenticated"
+
     def server_restart(self, es_server, build_dir):
         """The real node is stopped mid-run and started again: nothing is lost."""
         name = "restart"
@@ -451,6 +509,7 @@ def main():
                 ("retry_item_failures", cases.retry_item_failures),
                 ("retry_connection_resets", cases.retry_connection_resets),
                 ("slow_server", cases.slow_server),
+                ("tls_and_auth", cases.tls_and_auth),
                 ("server_restart", lambda: cases.server_restart(es_server, a.build_dir)),
             ]
             if a.bench:
