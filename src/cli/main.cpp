@@ -15,7 +15,8 @@
 namespace {
 
 int usage_error(const std::string& message) {
-  std::cerr << "ERROR: " << message << "\n\n" << sluice::cli::usage();
+  // As Logstash (Clamp): the message, then a pointer to the help rather than the whole text.
+  std::cerr << "ERROR: " << message << "\n\nSee: 'sluice --help'\n";
   return 1;
 }
 
