@@ -239,6 +239,10 @@ SslCtxPtr make_server_context(const TlsSettings& s) {
       fail("ssl_key", "ssl_key: '" + s.key +
                           "' does not contain a valid PEM private key (PKCS#8, PKCS#1 or SEC1): " + why);
     }
+    if (X509_check_private_key(certs[0].get(), key.get()) != 1) {
+      ERR_clear_error();
+      fail("ssl_key", "ssl_key: '" + s.key + "' does not match the certificate in ssl_certificate '" + s.certificate + "'");
+    }
     if (SSL_CTX_use_PrivateKey(ctx.get(), key.get()) != 1)
       fail("ssl_key", "ssl_key: '" + s.key + "' cannot be used: " + openssl_error());
     if (SSL_CTX_check_private_key(ctx.get()) != 1)
