@@ -412,6 +412,30 @@ class Cases:
         notes.append("untrusted CA refused by default")
         return "https + " + ", ".join(notes) + "; 100 docs each, every request authenticated"
 
+    def down_at_start(self):
+        """Nothing listens when sluice starts: events are held until the server appears."""
+        import socket
+        index = "sluice-it-late"
+        delete_indices(self.url, index)
+        with socket.socket() as sk:
+            sk.bind(("127.0.0.1", 0))
+            port = sk.getsockname()[1]
+        proc = self.sluice.start(self.sluice.config({"hosts": q([f"http://127.0.0.1:{port}"]), "index": q(index),
+                                                     "resurrect_delay": "0.3"}))
+        proc.stdin.write("".join(json.dumps(e) + "\n" for e in seed_events(500)).encode())
+        proc.stdin.flush()
+        time.sleep(2)
+        check(proc.poll() is None, "sluice waits for the server")
+        srv, _ = fault_server.serve(self.url, {}, port=port)
+        try:
+            rc, log = Sluice.finish(proc, timeout=120)
+        finally:
+            srv.shutdown()
+        check(rc == 0, f"sluice exited {rc}:\n{log[-2000:]}")
+        check(count(self.url, index) == 500, "all 500 events indexed once the server came up")
+        check("Attempted to resurrect" in log, "the unreachable server is logged")
+        return "server absent for 2 s at start-up: 500/500 indexed after it appeared"
+
     def server_restart(self, es_server, build_dir):
         """The real node is stopped mid-run and started again: nothing is lost."""
         name = "restart"
@@ -510,6 +534,7 @@ def main():
                 ("retry_connection_resets", cases.retry_connection_resets),
                 ("slow_server", cases.slow_server),
                 ("tls_and_auth", cases.tls_and_auth),
+                ("down_at_start", cases.down_at_start),
                 ("server_restart", lambda: cases.server_restart(es_server, a.build_dir)),
             ]
             if a.bench:
