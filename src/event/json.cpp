@@ -272,7 +272,10 @@ bool parse_json_value(std::string_view json, Allocator& alloc, Value* out, std::
   if (std::memchr(json.data(), '\0', json.size()) == nullptr) {
     // RapidJSON's SIMD string scanning only applies to NUL-terminated input (StringStream), so the
     // text is copied once into a per-thread terminated buffer (cheap next to the parse itself).
+    // RapidJSON's SSE scan uses aligned 16-byte loads that may read up to 15 bytes past the
+    // terminator (never across a page); the spare capacity keeps those reads inside the buffer.
     thread_local std::string buffer;
+    buffer.reserve(json.size() + 16);
     buffer.assign(json.data(), json.size());
     d.Parse<kFlags>(buffer.c_str());
   } else {

@@ -147,9 +147,8 @@ void Template::render(const Event& e, std::string& out) const {
       case Kind::Joda:
       case Kind::Java:
         if (auto ts = e.timestamp()) {
-          // Joda sees milliseconds (Logstash builds its DateTime from epoch millis).
-          Timestamp t = p.kind == Kind::Joda ? Timestamp{ts->millis() * 1'000'000} : *ts;
-          datefmt::format(p.pattern, t, out);
+          // Joda patterns see milliseconds only: the formatter truncates their fractions.
+          datefmt::format(p.pattern, *ts, out);
         }
         break;
       case Kind::TimeNow:

@@ -238,8 +238,11 @@ std::optional<Timestamp> Timestamp::parse_iso8601(std::string_view s) {
 
 CivilTime to_civil(Timestamp t) {
   CivilTime c{};
-  int64_t secs = floor_div(t.ns, kNanosPerSecond);
-  c.nanos = t.ns - secs * kNanosPerSecond;
+  // Remainder first: `secs * 1e9` would overflow for the most negative instants.
+  int64_t rem = t.ns % kNanosPerSecond;
+  if (rem < 0) rem += kNanosPerSecond;
+  const int64_t secs = floor_div(t.ns, kNanosPerSecond);
+  c.nanos = rem;
   int64_t days = floor_div(secs, kSecondsPerDay);
   int64_t sod = secs - days * kSecondsPerDay;
   civil_from_days(days, &c.year, &c.month, &c.day);

@@ -79,3 +79,21 @@ TEST_CASE("field_ref: empty text is the empty top-level key", "[field_ref]") {
   REQUIRE(r);
   CHECK(r->path() == Path{""});
 }
+
+TEST_CASE("field_ref: Logstash FieldReferenceTest vectors", "[field_ref]") {
+  CHECK(FieldRef::parse("foo")->path() == Path{"foo"});
+  CHECK(FieldRef::parse("[foo]")->path() == Path{"foo"});
+  CHECK(FieldRef::parse("[foo][bar]")->path() == Path{"foo", "bar"});
+  CHECK(FieldRef::parse("[foo][bar][baz]")->path() == Path{"foo", "bar", "baz"});
+  CHECK(FieldRef::parse("[[foo]][bar]")->path() == Path{"foo", "bar"});
+  CHECK(FieldRef::parse("[[foo][bar]][baz]")->path() == Path{"foo", "bar", "baz"});
+  auto m = FieldRef::parse("[@metadata][nested][field]");
+  REQUIRE(m);
+  CHECK(m->root() == FieldRef::Root::Metadata);
+  CHECK(m->path() == Path{"nested", "field"});
+  for (const char* bad : {"[[foo][bar]nope][baz]", "[nope[foo][bar]][baz]", "[foo][bar][baz", "foo[bar][baz]",
+                          "[foo]bar[baz]", "[", "]", "[[[[[[[[[[[]", "[foo][bar]]baz]"}) {
+    INFO(bad);
+    CHECK_FALSE(FieldRef::parse(bad).has_value());
+  }
+}
