@@ -43,6 +43,8 @@ class MemoryQueue {
   std::condition_variable not_full_;
   std::deque<std::unique_ptr<Event>> items_;
   bool closed_ = false;
+  unsigned readers_waiting_ = 0;    // threads in not_empty_.wait
+  unsigned producers_waiting_ = 0;  // threads in not_full_.wait
   uint64_t push_blocked_ns_ = 0;
 };
 
