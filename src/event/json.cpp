@@ -55,8 +55,11 @@ class Sink {
   Sink(const Sink&) = delete;
   Sink& operator=(const Sink&) = delete;
 
+  // Grows the string's size in bounded steps: resize() zero-fills what it adds, so doubling the
+  // size of a long buffer (a whole output batch) for every event would clear it over and over.
+  // std::string still grows its capacity geometrically, so reallocation stays amortised.
   char* reserve(size_t n) {
-    if (pos_ + n > s_.size()) s_.resize(std::max(s_.size() * 2, pos_ + n + 256));
+    if (pos_ + n > s_.size()) s_.resize(pos_ + std::max<size_t>(n + 256, 2048));
     return s_.data() + pos_;
   }
   void advance(size_t n) { pos_ += n; }
