@@ -171,7 +171,7 @@ class Sluice:
 
     def stop(self):
         if self.proc.poll() is None:
-            self.proc.send_signal(2)
+            self.proc.send_signal(15)
             try:
                 self.proc.wait(30)
             except subprocess.TimeoutExpired:
@@ -454,6 +454,32 @@ def case_hostile(ctx):
         s.stop()
 
 
+def case_shutdown(ctx):
+    # SIGTERM while a client is sending: every event the client saw acknowledged is in the output
+    # (one connection, synchronous windows: the acknowledged events are exactly seq 0..acked-1).
+    s = Sluice(ctx.sluice, extra_args=["-w", "1", "-b", "50"], line_delay=0.0005)
+    result = {}
+    t = threading.Thread(target=lambda: result.update(
+        run_client(ctx.client, s.addr, "-n", "200000", "-window", "1000", "-retries", "0", "-timeout", "10s")))
+    t.start()
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline and len(s.lines) < 5000:
+            time.sleep(0.05)
+        check(len(s.lines) >= 5000, "the pipeline did not start flowing")
+    finally:
+        rc = s.stop()
+        t.join(60)
+    check(rc == 0, "sluice exited with %s after SIGTERM" % rc)
+    acked = result.get("acked", -1)
+    check(0 < acked < 200000, "expected a partial run, client reported %s" % result)
+    out = {e["seq"] for e in s.events()}
+    missing = [i for i in range(acked) if i not in out]
+    check(not missing, "%d acknowledged events missing from the output (first: %s)" % (len(missing), missing[:5]))
+    check(s.log_matching("Beats input stopped"), "no stop line")
+    ctx.note("shutdown: %d events acknowledged before SIGTERM, all in the output (%d out)" % (acked, len(out)))
+
+
 CASES = {
     "plain_uncompressed": case_plain_uncompressed,
     "compressed_concurrent": case_compressed_concurrent,
@@ -463,6 +489,7 @@ CASES = {
     "config_errors": case_config_errors,
     "backpressure": case_backpressure,
     "hostile": case_hostile,
+    "shutdown": case_shutdown,
 }
 
 
