@@ -276,22 +276,27 @@ func dialer(c *config) (dialFunc, error) {
 // windows (whole windows, as Filebeat does) until all are acknowledged or retries run out.
 func runConnection(c *config, dial dialFunc, batches [][]interface{}, st *stats) {
 	pending := batches
+	sent := false // a window went out on a connection: the next attempt resends it
 	for attempt := 0; len(pending) > 0; attempt++ {
 		if attempt > 0 {
 			if attempt > c.retries {
 				return
 			}
-			st.resentWindows.Add(int64(len(pending)))
-			for _, b := range pending {
-				st.resentEvents.Add(int64(len(b)))
+			if sent {
+				st.resentWindows.Add(int64(len(pending)))
+				for _, b := range pending {
+					st.resentEvents.Add(int64(len(b)))
+				}
 			}
 			time.Sleep(c.backoff)
 		}
 		conn, err := dial("tcp", c.addr)
 		if err != nil {
 			st.addError(err)
+			sent = false
 			continue
 		}
+		sent = true
 		st.connections.Add(1)
 		if tc, ok := conn.(*tls.Conn); ok {
 			st.mu.Lock()
