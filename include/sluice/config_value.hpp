@@ -40,6 +40,16 @@ struct ConfigValue {
   std::shared_ptr<PluginDecl> plugin;                     // Kind::Plugin (`codec => json {...}`)
   SourceLoc loc;
 
+  // The special members are defined out of line (config_value.cpp): defined inline they would need
+  // std::pair<ConfigValue, ConfigValue> (the `hash` element) complete inside this class, which clang
+  // with libstdc++ rejects.
+  ConfigValue();
+  ~ConfigValue();
+  ConfigValue(const ConfigValue&);
+  ConfigValue(ConfigValue&&) noexcept;
+  ConfigValue& operator=(const ConfigValue&);
+  ConfigValue& operator=(ConfigValue&&) noexcept;
+
   static ConfigValue make_string(std::string s, SourceLoc l = {});
   static ConfigValue make_integer(int64_t i, SourceLoc l = {});
   static ConfigValue make_float(double d, SourceLoc l = {});

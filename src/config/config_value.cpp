@@ -31,6 +31,13 @@ std::string SourceLoc::describe() const {
   return out;
 }
 
+ConfigValue::ConfigValue() = default;
+ConfigValue::~ConfigValue() = default;
+ConfigValue::ConfigValue(const ConfigValue&) = default;
+ConfigValue::ConfigValue(ConfigValue&&) noexcept = default;
+ConfigValue& ConfigValue::operator=(const ConfigValue&) = default;
+ConfigValue& ConfigValue::operator=(ConfigValue&&) noexcept = default;
+
 ConfigValue ConfigValue::make_string(std::string s, SourceLoc l) {
   ConfigValue v;
   v.kind = Kind::String;

@@ -413,9 +413,10 @@ bool values_equal(const ConfigValue& a, const ConfigValue& b) {
       return true;
     case ConfigValue::Kind::Hash: {
       if (a.hash.size() != b.hash.size()) return false;
-      for (const auto& [k, v] : a.hash) {
-        auto it = std::find_if(b.hash.begin(), b.hash.end(), [&](const auto& e) { return values_equal(e.first, k); });
-        if (it == b.hash.end() || !values_equal(it->second, v)) return false;
+      for (const auto& entry : a.hash) {
+        auto it = std::find_if(b.hash.begin(), b.hash.end(),
+                               [&](const auto& e) { return values_equal(e.first, entry.first); });
+        if (it == b.hash.end() || !values_equal(it->second, entry.second)) return false;
       }
       return true;
     }
@@ -863,8 +864,9 @@ std::optional<ConfigAst> parse_config(std::shared_ptr<const SourceFile> source, 
     diags.error(std::move(at), syntax_message(text, tracker), syntax_hints(text, tracker));
     size_t next = find_resync_point(text, tracker.furthest);
     if (next == std::string::npos) break;
+    start_line += static_cast<size_t>(std::count(text.begin() + static_cast<std::ptrdiff_t>(start),
+                                                 text.begin() + static_cast<std::ptrdiff_t>(next), '\n'));
     start = next;
-    start_line = static_cast<size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(next), '\n')) + 1;
   }
   if (!syntax_ok || builder.errors() > 0) return std::nullopt;
   return ast;
