@@ -480,12 +480,32 @@ def case_shutdown(ctx):
     ctx.note("shutdown: %d events acknowledged before SIGTERM, all in the output (%d out)" % (acked, len(out)))
 
 
+def case_tls_handshake_timeout(ctx):
+    # A TLS client that never finishes the handshake is cut off after ssl_handshake_timeout, with
+    # one log line; a real client is served meanwhile.
+    s = Sluice(ctx.sluice, tls_options(ctx.pki, "ssl_handshake_timeout => 1000"))
+    try:
+        silent = raw_connect(s.port)
+        half = raw_connect(s.port)
+        half.sendall(b"\x16\x03\x01\x00\xc8\x01\x00\x00\xc4\x03\x03")  # the start of a ClientHello
+        start = time.time()
+        r = run_client(ctx.client, s.addr, "-tls", "-ca", ctx.pki + "/ca.crt", "-n", "500", "-window", "100")
+        expect_all_acked(r, 500)
+        check(closed_by_server(silent, 5) and closed_by_server(half, 5), "stalled handshakes not closed")
+        check(time.time() - start < 4, "handshake timeout took too long")
+        check(len(s.log_matching("TLS handshake with .* did not complete within 1000 ms")) == 2,
+              "expected one log line per stalled handshake")
+    finally:
+        s.stop()
+
+
 CASES = {
     "plain_uncompressed": case_plain_uncompressed,
     "compressed_concurrent": case_compressed_concurrent,
     "content": case_content,
     "tls_server_only": case_tls_server_only,
     "tls_mutual": case_tls_mutual,
+    "tls_handshake_timeout": case_tls_handshake_timeout,
     "config_errors": case_config_errors,
     "backpressure": case_backpressure,
     "hostile": case_hostile,
