@@ -1,4 +1,5 @@
-// JSON helpers shared by the event model and plugins that parse JSON into an event's allocator.
+// JSON and number-text helpers shared by the event model and plugins that parse JSON into an
+// event's allocator.
 #pragma once
 
 #include "sluice/value.hpp"
@@ -11,6 +12,15 @@ namespace sluice {
 // Java's Double.toString of `d` written to `out` (at least kJavaDoubleMax bytes); returns the length.
 inline constexpr size_t kJavaDoubleMax = 32;
 size_t format_java_double(double d, char* out);
+
+// The digits and decimal exponent of the shortest decimal that rounds back to `d` (finite, > 0):
+// d = D1.D2...Dn * 10^exp10 (no trailing zero digits). Java's and Ruby's float texts start here.
+struct Decimal {
+  char digits[24];
+  int ndigits;
+  int exp10;
+};
+Decimal shortest_decimal(double d);
 
 // Appends `s` as a JSON string literal, escaped as Logstash's Jackson mapper does.
 void append_json_string(std::string_view s, std::string& out);

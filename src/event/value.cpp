@@ -13,14 +13,6 @@ namespace sluice {
 
 namespace {
 
-// Digits and decimal exponent of the shortest decimal that rounds back to `d` (d finite, > 0):
-// d = 0.D1D2...Dn * 10^(exp10 + 1), i.e. D1.D2...Dn * 10^exp10.
-struct Decimal {
-  char digits[24];
-  int ndigits;
-  int exp10;
-};
-
 Decimal split_scientific(const char* s, const char* end) {
   // `s` is std::to_chars scientific output without sign: "d[.ddd]e[+-]xx".
   Decimal r{};
@@ -42,8 +34,7 @@ Decimal split_scientific(const char* s, const char* end) {
 // (closest among shortest); the 2-digit case is checked separately.
 Decimal java_digits(double d) {
   char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
-  Decimal r = split_scientific(buf, res.ptr);
+  Decimal r = shortest_decimal(d);
   if (r.ndigits == 1) {
     auto res2 = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific, 1);
     Decimal two = split_scientific(buf, res2.ptr);
@@ -56,6 +47,12 @@ Decimal java_digits(double d) {
 }
 
 }  // namespace
+
+Decimal shortest_decimal(double d) {
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+  return split_scientific(buf, res.ptr);
+}
 
 size_t format_java_double(double d, char* out) {
   char* p = out;

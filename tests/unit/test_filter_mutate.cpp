@@ -595,6 +595,8 @@ TEST_CASE("MD-13..MD-17 split, join, strip", "[filter][mutate]") {
   CHECK(on_a(j, R"("str")") == R"("str")");
   CHECK(on_a(j, "[]") == R"("")");
   CHECK(on_a(j, R"([{"a":1}])") == R"("{\"a\" => 1}")");
+  // Strings inside keep Ruby's String#inspect: `\u0001` for controls, `\#{` escaped.
+  CHECK(on_a(j, R"([{"a":"\u0001#{x}\u007f"}])") == R"("{\"a\" => \"\\u0001\\#{x}\\u007F\"}")");
 
   auto st = mutate({{"strip", SA({"a"})}});
   CHECK(on_a(st, R"(" \t\n a b \r\n\u0000")") == R"("a b")");

@@ -1,5 +1,6 @@
 // rubydebug: the exact bytes of every example of the reference (filters-codecs.md §6.6) and the
 // scalar rules of §6.3. Events are built from JSON so that key order is the insertion order shown.
+#include "event/ruby_format.hpp"
 #include "plugins/codecs/rubydebug_format.hpp"
 #include "sluice/event.hpp"
 #include "sluice/registry.hpp"
@@ -29,13 +30,13 @@ std::string rd(const Event& e, bool metadata = false) {
 
 std::string inspect(std::string_view s) {
   std::string out;
-  codecs::append_ruby_inspect(s, out);
+  ruby::append_inspect(s, out);
   return out;
 }
 
 std::string flo(double d) {
   std::string out;
-  codecs::append_ruby_float(d, out);
+  ruby::append_float(d, out);
   return out;
 }
 

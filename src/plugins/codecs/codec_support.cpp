@@ -1,12 +1,11 @@
 // Shared codec pieces; see codec_support.hpp.
 #include "plugins/codecs/codec_support.hpp"
 
-#include "plugins/codecs/rubydebug_format.hpp"
+#include "event/ruby_format.hpp"
+#include "event/utf8.hpp"
 #include "sluice/log.hpp"
 
 #include <rapidjson/error/en.h>
-
-#include <cstring>
 
 #include <vector>
 
@@ -58,72 +57,21 @@ Charset Charset::from_config(const PluginConfig& cfg, std::string_view option) {
                                                    "US-ASCII, ISO-8859-1)");
 }
 
-bool valid_utf8(std::string_view s) {
-  size_t i = 0;
-  const size_t n = s.size();
-  while (i < n) {
-    // ASCII run, 8 bytes at a time.
-    while (i + 8 <= n) {
-      uint64_t w;
-      std::memcpy(&w, s.data() + i, 8);
-      if (w & 0x8080808080808080ULL) break;
-      i += 8;
-    }
-    if (i >= n) break;
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    if (b0 < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len;
-    uint32_t c;
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-      len = 2;
-      c = b0 & 0x1F;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-      len = 3;
-      c = b0 & 0x0F;
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-      len = 4;
-      c = b0 & 0x07;
-    } else {
-      return false;
-    }
-    if (i + len > n) return false;
-    for (size_t k = 1; k < len; ++k) {
-      const auto b = static_cast<unsigned char>(s[i + k]);
-      if ((b & 0xC0) != 0x80) return false;
-      c = (c << 6) | (b & 0x3F);
-    }
-    if ((len == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) || (len == 4 && (c < 0x10000 || c > 0x10FFFF))) {
-      return false;
-    }
-    i += len;
-  }
-  return true;
-}
-
 void Charset::convert(std::string_view in, std::string& out) const {
   if (kind_ == Kind::Latin1) {
     out.reserve(out.size() + in.size());
     for (char ch : in) {
-      const auto c = static_cast<unsigned char>(ch);
-      if (c < 0x80) {
-        out.push_back(ch);
-      } else {
-        out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-        out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-      }
+      utf8::append(static_cast<unsigned char>(ch), out);  // Latin-1 bytes are code points U+0000-U+00FF
     }
     return;
   }
-  if (valid_utf8(in)) {
+  if (utf8::valid(in)) {
     out.append(in);
     return;
   }
   // Logstash: `data.inspect[1..-2]` with a warning.
   std::string inspected;
-  append_ruby_inspect(in, inspected);
+  ruby::append_inspect(in, inspected);
   g_charset_warn.warn("logstash.codecs.base",
                       "Received an event that has a different character encoding than you configured. "
                       "{:text=>" + inspected + ", :expected_charset=>\"UTF-8\"}");

@@ -43,9 +43,6 @@ class Charset {
 };
 OptionSpec charset_option(std::string description);
 
-// True if `s` is well-formed UTF-8.
-bool valid_utf8(std::string_view s);
-
 // ---- buffered tokenizer ------------------------------------------------------------------------
 // FileWatch::BufferedTokenizer: splits a byte stream on a delimiter, keeping the partial token
 // across calls. Tokens never include the delimiter; an empty token between two delimiters is

@@ -2,6 +2,7 @@
 // "\n"); a partial line waits for the next chunk and flush() emits it; each line becomes one event's
 // `message` (ECS v1/v8: also `[event][original]`). A "\r" before the "\n" is kept, as Logstash keeps
 // it. Encode: `format` rendered with sprintf, or Event#to_s, then the delimiter.
+#include "event/utf8.hpp"
 #include "plugins/codecs/codec_support.hpp"
 #include "sluice/registry.hpp"
 #include "sluice/sprintf.hpp"
@@ -41,7 +42,7 @@ class LineCodec final : public Codec {
  private:
   void emit(std::string_view line, const Sink& sink) {
     auto ev = std::make_unique<Event>();
-    if (charset_.is_utf8() && valid_utf8(line)) {
+    if (charset_.is_utf8() && utf8::valid(line)) {
       (void)ev->set_string(message_, line);
       if (ecs_ == Ecs::V1) (void)ev->set_string(original_, line);
     } else {

@@ -1,6 +1,7 @@
 // The text of Logstash's rubydebug codec: an event hash as amazing_print 1.x lays it out
 // (`indent: 4, index: true, multiline: true, sort_keys: false`, no colours), with JRuby's inspect
-// forms of scalars. Used by the rubydebug codec and by anything that wants the same rendering.
+// forms of scalars (event/ruby_format.hpp). Used by the rubydebug codec and by anything that wants
+// the same rendering.
 #pragma once
 
 #include "sluice/event.hpp"
@@ -18,10 +19,6 @@ void append_rubydebug(const Event& e, bool metadata, std::string& out);
 // amazing_print's text of one value at the top level (a hash as `{\n    "k" => v\n}`), no newline.
 void append_ai_value(const Value& v, std::string& out);
 
-// Ruby's String#inspect of UTF-8 bytes, quotes included.
-void append_ruby_inspect(std::string_view s, std::string& out);
-// Ruby's Float#inspect (shortest round-trip digits; `1.0`, `1.0e+20`, `1.0e-05`, `NaN`).
-void append_ruby_float(double d, std::string& out);
 // Java's String.hashCode over the UTF-16 code units of UTF-8 `s`.
 int32_t java_string_hash(std::string_view s);
 

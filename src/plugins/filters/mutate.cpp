@@ -12,6 +12,8 @@
 // `.` does not match a newline, `\w` `\d` `\s` are ASCII, `(?m)` means dot-all, `\h` is a hex digit.
 // The instance is immutable after construction except for the cache of dynamic gsub regexes
 // (mutex-protected); it is shared by all workers.
+#include "event/ruby_format.hpp"
+#include "event/utf8.hpp"
 #include "plugins/filters/warn_throttle.hpp"
 #include "sluice/log.hpp"
 #include "sluice/registry.hpp"
@@ -55,122 +57,6 @@ std::string_view ruby_strip(std::string_view s) {
   while (b < e && ruby_strip_char(s[b])) ++b;
   while (e > b && ruby_strip_char(s[e - 1])) --e;
   return s.substr(b, e - b);
-}
-
-// Ruby's Float#to_s: shortest round-trip digits; fixed notation for 1e-4 <= |x| < 1e16, otherwise
-// `d.ddde+XX` (at least two exponent digits).
-void append_ruby_float(double d, std::string& out) {
-  if (std::isnan(d)) { out += "NaN"; return; }
-  if (std::isinf(d)) { out += d < 0 ? "-Infinity" : "Infinity"; return; }
-  if (d == 0) { out += std::signbit(d) ? "-0.0" : "0.0"; return; }
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
-  std::string_view sci(buf, static_cast<std::size_t>(res.ptr - buf));
-  bool neg = false;
-  if (sci.front() == '-') { neg = true; sci.remove_prefix(1); }
-  const std::size_t epos = sci.find('e');
-  std::string digits;
-  for (char c : sci.substr(0, epos)) if (c != '.') digits += c;
-  const int exp10 = std::atoi(std::string(sci.substr(epos + 1)).c_str());
-  const int decpt = exp10 + 1;  // digits d1d2... = 0.d1d2... * 10^decpt
-  if (neg) out += '-';
-  if (decpt > 0 && decpt <= 16) {
-    if (static_cast<int>(digits.size()) <= decpt) {
-      out += digits;
-      out.append(static_cast<std::size_t>(decpt) - digits.size(), '0');
-      out += ".0";
-    } else {
-      out.append(digits, 0, static_cast<std::size_t>(decpt));
-      out += '.';
-      out.append(digits, static_cast<std::size_t>(decpt), std::string::npos);
-    }
-  } else if (decpt <= 0 && decpt > -4) {
-    out += "0.";
-    out.append(static_cast<std::size_t>(-decpt), '0');
-    out += digits;
-  } else {
-    out += digits[0];
-    out += '.';
-    out += digits.size() > 1 ? digits.substr(1) : std::string("0");
-    char e[16];
-    std::snprintf(e, sizeof e, "e%+03d", decpt - 1);
-    out += e;
-  }
-}
-
-void append_ruby_inspect(const Value& v, std::string& out);
-
-// Ruby's #to_s of a value as event.get returns it.
-void append_ruby_to_s(const Value& v, std::string& out) {
-  if (v.IsString()) {
-    out.append(v.GetString(), v.GetStringLength());
-  } else if (v.IsNull()) {
-  } else if (v.IsBool()) {
-    out += v.GetBool() ? "true" : "false";
-  } else if (v.IsInt64()) {
-    out += std::to_string(v.GetInt64());
-  } else if (v.IsUint64()) {
-    out += std::to_string(v.GetUint64());
-  } else if (v.IsDouble()) {
-    append_ruby_float(v.GetDouble(), out);
-  } else {
-    append_ruby_inspect(v, out);  // Array#to_s and Hash#to_s are #inspect
-  }
-}
-
-// Ruby 3.4's #inspect (JRuby 10): `["a", 1, nil]`, `{"k" => 1}`.
-void append_ruby_inspect(const Value& v, std::string& out) {
-  if (v.IsString()) {
-    out += '"';
-    for (unsigned char c : as_view(v)) {
-      switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\t': out += "\\t"; break;
-        case '\r': out += "\\r"; break;
-        case '\f': out += "\\f"; break;
-        case '\v': out += "\\v"; break;
-        case '\a': out += "\\a"; break;
-        case '\b': out += "\\b"; break;
-        case 0x1b: out += "\\e"; break;
-        case '#': out += '#'; break;
-        default:
-          if (c < 0x20 || c == 0x7f) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\x%02X", c);
-            out += buf;
-          } else {
-            out += static_cast<char>(c);
-          }
-      }
-    }
-    out += '"';
-  } else if (v.IsNull()) {
-    out += "nil";
-  } else if (v.IsArray()) {
-    out += '[';
-    bool first = true;
-    for (const Value& e : v.GetArray()) {
-      if (!first) out += ", ";
-      first = false;
-      append_ruby_inspect(e, out);
-    }
-    out += ']';
-  } else if (v.IsObject()) {
-    out += '{';
-    bool first = true;
-    for (const auto& m : v.GetObject()) {
-      if (!first) out += ", ";
-      first = false;
-      append_ruby_inspect(m.name, out);
-      out += " => ";
-      append_ruby_inspect(m.value, out);
-    }
-    out += '}';
-  } else {
-    append_ruby_to_s(v, out);
-  }
 }
 
 // ================================================================================================
@@ -226,52 +112,17 @@ const CaseTables& case_tables() {
   return t;
 }
 
-void append_utf8(char32_t c, std::string& out) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
-
-// Decodes one UTF-8 sequence at s[i]; returns its length (0: invalid, the byte is kept as is).
-std::size_t decode_utf8(std::string_view s, std::size_t i, char32_t* cp) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  if (c < 0x80) { *cp = c; return 1; }
-  std::size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  char32_t v = n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
-  for (std::size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-    v = (v << 6) | (b(i + k) & 0x3F);
-  }
-  if ((n == 3 && (v < 0x800 || (v >= 0xD800 && v <= 0xDFFF))) || (n == 4 && (v < 0x10000 || v > 0x10FFFF))) return 0;
-  *cp = v;
-  return n;
-}
-
 void map_char(char32_t c, CaseOp op, std::string& out) {
   const CaseTables& t = case_tables();
   if (op == CaseOp::Lower) {
     if (c == 0x0130) { out += "i\u0307"; return; }  // İ -> i + combining dot above
-    append_utf8(t.loc ? static_cast<char32_t>(towlower_l(static_cast<wint_t>(c), t.loc)) : c, out);
+    utf8::append(t.loc ? static_cast<char32_t>(towlower_l(static_cast<wint_t>(c), t.loc)) : c, out);
     return;
   }
   if (c >= 0xDF) {
     for (const SpecialCase& sc : kSpecialCases) {
       if (sc.cp == c) {
-        for (const char32_t* p = op == CaseOp::Upper ? sc.upper : sc.title; *p; ++p) append_utf8(*p, out);
+        for (const char32_t* p = op == CaseOp::Upper ? sc.upper : sc.title; *p; ++p) utf8::append(*p, out);
         return;
       }
     }
@@ -281,7 +132,7 @@ void map_char(char32_t c, CaseOp op, std::string& out) {
     m = op == CaseOp::Title && t.title ? static_cast<char32_t>(towctrans_l(static_cast<wint_t>(c), t.title, t.loc))
                                        : static_cast<char32_t>(towupper_l(static_cast<wint_t>(c), t.loc));
   }
-  append_utf8(m, out);
+  utf8::append(m, out);
 }
 
 // Upper/lower: every character; capitalize: title case for the first, lower case for the rest.
@@ -302,8 +153,8 @@ std::string change_case(std::string_view s, CaseOp op) {
   }
   bool first = true;
   for (std::size_t i = 0; i < s.size();) {
-    char32_t cp;
-    std::size_t n = decode_utf8(s, i, &cp);
+    uint32_t cp;
+    std::size_t n = utf8::decode(s, i, &cp);
     if (n == 0) {
       out += s[i++];
       first = false;
@@ -561,8 +412,8 @@ bool matches_bool_line(std::string_view s, bool truth) {
   auto one_dot_zero = [](std::string_view line, char lead) {
     if (line.size() < 3 || line.front() != lead || line.back() != '0') return false;
     std::string_view mid = line.substr(1, line.size() - 2);
-    char32_t cp;
-    return decode_utf8(mid, 0, &cp) == mid.size() || mid.size() == 1;
+    uint32_t cp;
+    return utf8::decode(mid, 0, &cp) == mid.size() || mid.size() == 1;
   };
   std::size_t start = 0;
   while (start <= s.size()) {
@@ -763,8 +614,8 @@ bool ruby_gsub(const Regex& re, std::string_view subj, const Replacement& repl, 
     if (ms == me) {
       // An empty match consumes one character, which is copied (Ruby's rb_str_gsub).
       if (me >= subj.size()) break;
-      char32_t cp;
-      std::size_t n = decode_utf8(subj, me, &cp);
+      uint32_t cp;
+      std::size_t n = utf8::decode(subj, me, &cp);
       if (n == 0) n = 1;
       out.append(subj.substr(me, n));
       last = offset = me + n;
@@ -1013,13 +864,13 @@ class MutateFilter final : public Filter {
       case ConvType::String: {
         if (v.IsString()) { out.CopyFrom(v, a); return true; }
         std::string s;
-        append_ruby_to_s(v, s);
+        ruby::append_to_s(v, s);
         out = make_string(s, a);
         return true;
       }
       case ConvType::Boolean: {
         std::string s;
-        append_ruby_to_s(v, s);
+        ruby::append_to_s(v, s);
         if (matches_bool_line(s, true)) { out.SetBool(true); return true; }
         if (s.empty() || matches_bool_line(s, false)) { out.SetBool(false); return true; }
         if (bool_warn_.should_warn()) {
@@ -1166,8 +1017,8 @@ class MutateFilter final : public Filter {
     }
     if (sep.empty()) {
       for (std::size_t i = 0; i < s.size();) {
-        char32_t cp;
-        std::size_t n = decode_utf8(s, i, &cp);
+        uint32_t cp;
+        std::size_t n = utf8::decode(s, i, &cp);
         if (n == 0) n = 1;
         parts.push_back(s.substr(i, n));
         i += n;
@@ -1213,7 +1064,7 @@ class MutateFilter final : public Filter {
       }
       if (!first) out.append(sep);
       first = false;
-      append_ruby_to_s(item, out);
+      ruby::append_to_s(item, out);
     }
   }
 

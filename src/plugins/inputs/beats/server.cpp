@@ -27,8 +27,9 @@
 //    window (and TCP) stalls. Other connections, the accept loop and all timers keep running on
 //    the I/O thread.
 //  - While a connection has windows waiting for their ACK, the I/O thread writes a keep-alive
-//    `A 0` (version byte of the connection's windows) whenever nothing was written to it for
-//    `keepalive_interval` (5 s, Logstash's writer-idle period), so Filebeat's 30 s ACK timeout
+//    `A 0` (version byte of the connection's windows) whenever nothing was written to it, and a
+//    window has been waiting, for `keepalive_interval` (5 s, Logstash's writer-idle period), so
+//    Filebeat's 30 s ACK timeout
 //    does not fire while we are blocked.
 //  - `client_inactivity_timeout` closes a connection that sent nothing for that long and has no
 //    window waiting for the executor (a connection we stopped reading is never idle-closed).
@@ -291,7 +292,10 @@ class Connection final : public ConnBase {
         return;
       }
       version_ = w.version;
-      if (++pending_ == 1) arm_timer();  // keep-alives are due from now on
+      if (++pending_ == 1) {
+        waiting_since_ = Clock::now();  // keep-alives are due from now on
+        arm_timer();
+      }
       executor_.submit({shared_from_this(), std::move(w), false});
     }
     // Backpressure: max_pending_windows windows wait for the queue; stop reading until one is done.
@@ -344,7 +348,7 @@ class Connection final : public ConnBase {
     if (handshaking_) {
       due = last_read_ + st.handshake_timeout;
     } else if (pending_ > 0) {
-      due = last_write_ + st.keepalive_interval;
+      due = std::max(last_write_, waiting_since_) + st.keepalive_interval;
     } else {
       due = last_read_ + st.client_inactivity_timeout;
     }
@@ -368,7 +372,7 @@ class Connection final : public ConnBase {
         return;
       }
     } else if (pending_ > 0) {
-      if (now >= last_write_ + st.keepalive_interval) {
+      if (now >= std::max(last_write_, waiting_since_) + st.keepalive_interval) {
         server_.keepalives.fetch_add(1, std::memory_order_relaxed);
         send(ack_frame(version_, 0));
       }
@@ -393,6 +397,7 @@ class Connection final : public ConnBase {
   FrameDecoder decoder_;
   std::string wbuf_, inflight_;
   Clock::time_point last_read_, last_write_;
+  Clock::time_point waiting_since_;  // when windows started waiting (pending_ went from 0 to 1)
   int pending_ = 0;  // windows handed to the executor, not acknowledged yet
   int version_ = 2;  // of the connection's latest window: keep-alives use it
   bool reading_ = false, writing_ = false, closed_ = false, read_eof_ = false, handshaking_ = false;
