@@ -29,8 +29,7 @@
 //  - While a connection has windows waiting for their ACK, the I/O thread writes a keep-alive
 //    `A 0` (version byte of the connection's windows) whenever nothing was written to it, and a
 //    window has been waiting, for `keepalive_interval` (5 s, Logstash's writer-idle period), so
-//    Filebeat's 30 s ACK timeout
-//    does not fire while we are blocked.
+//    Filebeat's 30 s ACK timeout does not fire while we are blocked.
 //  - `client_inactivity_timeout` closes a connection that sent nothing for that long and has no
 //    window waiting for the executor (a connection we stopped reading is never idle-closed).
 //
