@@ -1,5 +1,5 @@
-// JSON and number-text helpers shared by the event model and plugins that parse JSON into an
-// event's allocator.
+// JSON and Java text helpers shared by the event model and plugins (JSON parsed into an event's
+// allocator, Java's toString forms that Logstash prints).
 #pragma once
 
 #include "sluice/value.hpp"
@@ -21,6 +21,10 @@ struct Decimal {
   int exp10;
 };
 Decimal shortest_decimal(double d);
+
+// Java's toString of an event value, as Logstash prints a value nested in a list or map: strings
+// verbatim, maps `{k=v, k2=v2}`, lists `[a, b]`, null `null`, other scalars as sprintf renders them.
+void append_java_to_string(const Value& v, std::string& out);
 
 // Appends `s` as a JSON string literal, escaped as Logstash's Jackson mapper does.
 void append_json_string(std::string_view s, std::string& out);

@@ -115,9 +115,26 @@ void append_java_double(double d, std::string& out) {
 
 namespace {
 
-// Java's Object.toString of a value nested in a list or map (Map.toString `{k=v, k2=v2}`,
-// List.toString `[a, b]`, null `null`).
-void append_java_tostring(const Value& v, std::string& out) {
+// KeyNode.join: elements joined with ",", nested lists flattened, null elements empty, maps as
+// Java's Map.toString.
+void append_joined(const Value& list, std::string& out) {
+  bool first = true;
+  for (const auto& e : list.GetArray()) {
+    if (!first) out.push_back(',');
+    first = false;
+    if (e.IsArray()) {
+      append_joined(e, out);
+    } else if (e.IsObject()) {
+      append_java_to_string(e, out);
+    } else if (!e.IsNull()) {
+      append_logstash_string(e, out);
+    }
+  }
+}
+
+}  // namespace
+
+void append_java_to_string(const Value& v, std::string& out) {
   switch (v.GetType()) {
     case rapidjson::kNullType:
       out += "null";
@@ -130,7 +147,7 @@ void append_java_tostring(const Value& v, std::string& out) {
         first = false;
         out.append(m.name.GetString(), m.name.GetStringLength());
         out.push_back('=');
-        append_java_tostring(m.value, out);
+        append_java_to_string(m.value, out);
       }
       out.push_back('}');
       return;
@@ -141,7 +158,7 @@ void append_java_tostring(const Value& v, std::string& out) {
       for (const auto& e : v.GetArray()) {
         if (!first) out += ", ";
         first = false;
-        append_java_tostring(e, out);
+        append_java_to_string(e, out);
       }
       out.push_back(']');
       return;
@@ -150,25 +167,6 @@ void append_java_tostring(const Value& v, std::string& out) {
       append_logstash_string(v, out);
   }
 }
-
-// KeyNode.join: elements joined with ",", nested lists flattened, null elements empty, maps as
-// Java's Map.toString.
-void append_joined(const Value& list, std::string& out) {
-  bool first = true;
-  for (const auto& e : list.GetArray()) {
-    if (!first) out.push_back(',');
-    first = false;
-    if (e.IsArray()) {
-      append_joined(e, out);
-    } else if (e.IsObject()) {
-      append_java_tostring(e, out);
-    } else if (!e.IsNull()) {
-      append_logstash_string(e, out);
-    }
-  }
-}
-
-}  // namespace
 
 void append_logstash_string(const Value& v, std::string& out) {
   switch (v.GetType()) {

@@ -1,6 +1,7 @@
 // Shared codec pieces; see codec_support.hpp.
 #include "plugins/codecs/codec_support.hpp"
 
+#include "event/json_internal.hpp"  // append_java_to_string
 #include "event/ruby_format.hpp"
 #include "event/utf8.hpp"
 #include "sluice/log.hpp"
@@ -79,35 +80,6 @@ void Charset::convert(std::string_view in, std::string& out) const {
 }
 
 // ---- Event#to_s --------------------------------------------------------------------------------
-void append_java_to_string(const Value& v, std::string& out) {
-  switch (v.GetType()) {
-    case rapidjson::kNullType: out += "null"; return;
-    case rapidjson::kObjectType: {
-      out.push_back('{');
-      bool first = true;
-      for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
-        if (!first) out += ", ";
-        first = false;
-        out.append(as_view(it->name));
-        out.push_back('=');
-        append_java_to_string(it->value, out);
-      }
-      out.push_back('}');
-      return;
-    }
-    case rapidjson::kArrayType: {
-      out.push_back('[');
-      for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
-        if (i) out += ", ";
-        append_java_to_string(v[i], out);
-      }
-      out.push_back(']');
-      return;
-    }
-    default: append_logstash_string(v, out); return;
-  }
-}
-
 namespace {
 const FieldRef& ref_host() {
   static const FieldRef r = *FieldRef::parse("host");

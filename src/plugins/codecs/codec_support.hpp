@@ -102,8 +102,6 @@ class LineBuffer {
 // `"<@timestamp> <host> <message>"`; a missing or null host/message prints `%{host}` / `%{message}`;
 // values in Java's toString form (a map host prints `{name=x}`, a list `[a, b]`).
 void append_event_to_s(const Event& e, std::string& out);
-// Java's toString of an event value (String verbatim, maps `{k=v, k2=v2}`, lists `[a, b]`).
-void append_java_to_string(const Value& v, std::string& out);
 
 // ---- JSON text to events -----------------------------------------------------------------------
 // Logstash's Event.from_json: blank text gives no event; an object gives one event; an array gives
