@@ -79,6 +79,13 @@ void Charset::convert(std::string_view in, std::string& out) const {
   out.append(inspected, 1, inspected.size() - 2);
 }
 
+std::string_view Charset::to_utf8(std::string_view in, std::string& scratch) const {
+  if (kind_ == Kind::Utf8 && utf8::valid(in)) return in;
+  scratch.clear();
+  convert(in, scratch);
+  return scratch;
+}
+
 // ---- Event#to_s --------------------------------------------------------------------------------
 namespace {
 const FieldRef& ref_host() {
@@ -87,6 +94,10 @@ const FieldRef& ref_host() {
 }
 const FieldRef& ref_message() {
   static const FieldRef r = *FieldRef::parse("message");
+  return r;
+}
+const FieldRef& ref_original() {
+  static const FieldRef r = *FieldRef::parse("[event][original]");
   return r;
 }
 }  // namespace
@@ -108,6 +119,22 @@ void append_event_to_s(const Event& e, std::string& out) {
     append_java_to_string(*msg, out);
   } else {
     out += "%{message}";
+  }
+}
+
+// ---- text events -------------------------------------------------------------------------------
+std::unique_ptr<Event> text_event(std::string_view text, Ecs ecs) {
+  auto ev = std::make_unique<Event>();
+  (void)ev->set_string(ref_message(), text);
+  if (ecs == Ecs::V1) (void)ev->set_string(ref_original(), text);
+  return ev;
+}
+
+void append_formatted(const Event& e, const std::optional<Template>& format, std::string& out) {
+  if (format) {
+    format->render(e, out);
+  } else {
+    append_event_to_s(e, out);
   }
 }
 

@@ -7,6 +7,7 @@
 #include "sluice/event.hpp"
 #include "sluice/plugin.hpp"
 #include "sluice/schema.hpp"
+#include "sluice/sprintf.hpp"
 
 #include <cstddef>
 #include <memory>
@@ -34,7 +35,9 @@ class Charset {
   static Charset utf8() { return Charset(Kind::Utf8); }
   // Appends the converted text to `out`.
   void convert(std::string_view in, std::string& out) const;
-  bool is_utf8() const { return kind_ == Kind::Utf8; }
+  // The text as UTF-8: `in` itself when it already is valid UTF-8 in a UTF-8 charset, otherwise
+  // `scratch` (emptied first) holding the converted text. The view lives as long as both do.
+  std::string_view to_utf8(std::string_view in, std::string& scratch) const;
 
  private:
   enum class Kind { Utf8, Latin1 };
@@ -102,6 +105,12 @@ class LineBuffer {
 // `"<@timestamp> <host> <message>"`; a missing or null host/message prints `%{host}` / `%{message}`;
 // values in Java's toString form (a map host prints `{name=x}`, a list `[a, b]`).
 void append_event_to_s(const Event& e, std::string& out);
+
+// ---- text events (plain, line) -----------------------------------------------------------------
+// An event whose `message` is `text` (ECS v1/v8: also `[event][original]`).
+std::unique_ptr<Event> text_event(std::string_view text, Ecs ecs);
+// `format` rendered with sprintf, or Event#to_s without it.
+void append_formatted(const Event& e, const std::optional<Template>& format, std::string& out);
 
 // ---- JSON text to events -----------------------------------------------------------------------
 // Logstash's Event.from_json: blank text gives no event; an object gives one event; an array gives

@@ -4,7 +4,6 @@
 // single decoded event also gets `[event][original]`. Encode: the event's compact JSON, with no
 // delimiter (consecutive events run together, as in Logstash; use json_lines for one per line).
 // Stream inputs (stdin, tcp) switch it to json_lines, as Logstash does.
-#include "event/utf8.hpp"
 #include "plugins/codecs/codec_support.hpp"
 #include "sluice/log.hpp"
 #include "sluice/registry.hpp"
@@ -26,12 +25,7 @@ class JsonCodec final : public Codec, public StreamingReplaceable {
   }
 
   void decode(std::string_view bytes, const Sink& sink) override {
-    std::string_view text = bytes;
-    if (!charset_.is_utf8() || !utf8::valid(bytes)) {
-      scratch_.clear();
-      charset_.convert(bytes, scratch_);
-      text = scratch_;
-    }
+    const std::string_view text = charset_.to_utf8(bytes, scratch_);
     size_t n = 0;
     std::string error;
     const bool want_original = ecs_ == Ecs::V1;

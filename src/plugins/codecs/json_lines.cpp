@@ -4,7 +4,6 @@
 // `message` = the line and tag `_jsonparsefailure`. A line longer than `decode_size_limit_bytes`
 // gives an event with its first `decode_size_limit_bytes` bytes as `message` and tag
 // `_jsonparsetoobigfailure`; the rest of that line is skipped. Encode: compact JSON + delimiter.
-#include "event/utf8.hpp"
 #include "plugins/codecs/codec_support.hpp"
 #include "sluice/log.hpp"
 #include "sluice/registry.hpp"
@@ -58,12 +57,7 @@ class JsonLinesCodec final : public Codec {
       too_big(line.substr(0, size_limit_), sink);
       return;
     }
-    std::string_view text = line;
-    if (!charset_.is_utf8() || !utf8::valid(line)) {
-      scratch_.clear();
-      charset_.convert(line, scratch_);
-      text = scratch_;
-    }
+    const std::string_view text = charset_.to_utf8(line, scratch_);
     size_t n = 0;
     std::string error;
     if (!json_to_events(text, target_, sink, &n, &error)) {

@@ -2,7 +2,6 @@
 // "\n"); a partial line waits for the next chunk and flush() emits it; each line becomes one event's
 // `message` (ECS v1/v8: also `[event][original]`). A "\r" before the "\n" is kept, as Logstash keeps
 // it. Encode: `format` rendered with sprintf, or Event#to_s, then the delimiter.
-#include "event/utf8.hpp"
 #include "plugins/codecs/codec_support.hpp"
 #include "sluice/registry.hpp"
 #include "sluice/sprintf.hpp"
@@ -17,8 +16,6 @@ class LineCodec final : public Codec {
   LineCodec(std::string delimiter, Charset charset, Ecs ecs, std::optional<Template> format)
       : lines_(delimiter), delimiter_(std::move(delimiter)), charset_(charset), ecs_(ecs), format_(std::move(format)) {
     if (delimiter_.empty()) delimiter_ = "\n";
-    message_ = *FieldRef::parse("message");
-    original_ = *FieldRef::parse("[event][original]");
   }
 
   void decode(std::string_view bytes, const Sink& sink) override {
@@ -31,36 +28,18 @@ class LineCodec final : public Codec {
   }
 
   void encode(const Event& e, std::string& out) override {
-    if (format_) {
-      format_->render(e, out);
-    } else {
-      append_event_to_s(e, out);
-    }
+    append_formatted(e, format_, out);
     out += delimiter_;
   }
 
  private:
-  void emit(std::string_view line, const Sink& sink) {
-    auto ev = std::make_unique<Event>();
-    if (charset_.is_utf8() && utf8::valid(line)) {
-      (void)ev->set_string(message_, line);
-      if (ecs_ == Ecs::V1) (void)ev->set_string(original_, line);
-    } else {
-      scratch_.clear();
-      charset_.convert(line, scratch_);
-      (void)ev->set_string(message_, scratch_);
-      if (ecs_ == Ecs::V1) (void)ev->set_string(original_, scratch_);
-    }
-    sink(std::move(ev));
-  }
+  void emit(std::string_view line, const Sink& sink) { sink(text_event(charset_.to_utf8(line, scratch_), ecs_)); }
 
   LineBuffer lines_;
   std::string delimiter_;
   Charset charset_;
   Ecs ecs_;
   std::optional<Template> format_;
-  FieldRef message_;
-  FieldRef original_;
   std::string scratch_;
 };
 

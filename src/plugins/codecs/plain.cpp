@@ -15,26 +15,13 @@ class PlainCodec final : public Codec, public StreamingReplaceable {
   explicit PlainCodec(const PluginConfig& cfg)
       : charset_(Charset::from_config(cfg)), ecs_(ecs_mode(cfg)) {
     if (cfg.has("format")) format_.emplace(cfg.string("format"));
-    message_ = *FieldRef::parse("message");
-    original_ = *FieldRef::parse("[event][original]");
   }
 
   void decode(std::string_view bytes, const Sink& sink) override {
-    auto ev = std::make_unique<Event>();
-    scratch_.clear();
-    charset_.convert(bytes, scratch_);
-    (void)ev->set_string(message_, scratch_);
-    if (ecs_ == Ecs::V1) (void)ev->set_string(original_, scratch_);
-    sink(std::move(ev));
+    sink(text_event(charset_.to_utf8(bytes, scratch_), ecs_));
   }
 
-  void encode(const Event& e, std::string& out) override {
-    if (format_) {
-      format_->render(e, out);
-    } else {
-      append_event_to_s(e, out);
-    }
-  }
+  void encode(const Event& e, std::string& out) override { append_formatted(e, format_, out); }
 
   std::unique_ptr<Codec> streaming_replacement() const override {
     return make_line_codec("\n", charset_, ecs_);
@@ -46,8 +33,6 @@ class PlainCodec final : public Codec, public StreamingReplaceable {
   Charset charset_;
   Ecs ecs_;
   std::optional<Template> format_;
-  FieldRef message_;
-  FieldRef original_;
   std::string scratch_;
 };
 
