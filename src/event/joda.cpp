@@ -31,19 +31,25 @@ void append_padded(std::string& out, int64_t v, int min_digits) {
   out.append(buf, r.ptr);
 }
 
+// The last two digits of a year, 0..99 for negative years too (the `yy` forms).
+void append_two_digit_year(std::string& out, int64_t y) { append_padded(out, ((y % 100) + 100) % 100, 2); }
+
 bool is_leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+// The ISO weekday (Monday = 1) `days` days before a day whose weekday is `wd`.
+int weekday_before(int wd, int64_t days) { return static_cast<int>(((wd - 1 - days) % 7 + 7) % 7) + 1; }
 
 // ISO-8601 week fields (Monday first, week 1 holds January 4th).
 void iso_week(const CivilTime& c, int64_t* week_year, int* week) {
   // Weekday of January 1st from the weekday and day of year of this date.
-  int jan1 = static_cast<int>(((c.weekday - 1 - (c.day_of_year - 1)) % 7 + 7) % 7) + 1;
+  int jan1 = weekday_before(c.weekday, c.day_of_year - 1);
   auto weeks_in = [](int64_t year, int jan1_wd) { return (jan1_wd == 4 || (is_leap(year) && jan1_wd == 3)) ? 53 : 52; };
   int w = (c.day_of_year - c.weekday + 10) / 7;
   int64_t y = c.year;
   if (w < 1) {
     --y;
     int prev_len = is_leap(y) ? 366 : 365;
-    int prev_jan1 = static_cast<int>(((jan1 - 1 - prev_len) % 7 + 7) % 7) + 1;
+    int prev_jan1 = weekday_before(jan1, prev_len);
     w = weeks_in(y, prev_jan1);
   } else if (w > weeks_in(y, jan1)) {
     ++y;
@@ -117,6 +123,58 @@ Pattern tokenize(std::string_view p, bool java) {
 constexpr std::string_view kJodaLetters = "GCYxwWeEyDMdaKhHkmsSzZ";
 constexpr std::string_view kJavaLetters = "GuyDMLdQqYwWEecFaBhKkHmsSAnNVvzOXxZ";
 
+// Month and weekday names: full from four letters, short with three (Joda's and java.time's text
+// styles; java.time's five-letter narrow form is handled by its caller).
+void append_month(std::string& out, int month, int n) {
+  if (n >= 4) {
+    out += kMonthLong[month - 1];
+  } else if (n == 3) {
+    out += kMonthShort[month - 1];
+  } else {
+    append_padded(out, month, n);
+  }
+}
+void append_day_name(std::string& out, int weekday, int n) {
+  out += n >= 4 ? kDayLong[weekday - 1] : kDayShort[weekday - 1];
+}
+
+// The letters that mean the same in both dialects (day of year and month, half-day, hours, minutes,
+// seconds); false for any other letter.
+bool format_shared_element(const Element& e, const CivilTime& c, std::string& out) {
+  const int n = e.count;
+  switch (e.letter) {
+    case 'D':
+      append_padded(out, c.day_of_year, n);
+      return true;
+    case 'd':
+      append_padded(out, c.day, n);
+      return true;
+    case 'a':
+      out += c.hour < 12 ? "AM" : "PM";
+      return true;
+    case 'K':
+      append_padded(out, c.hour % 12, n);
+      return true;
+    case 'h':
+      append_padded(out, c.hour % 12 == 0 ? 12 : c.hour % 12, n);
+      return true;
+    case 'H':
+      append_padded(out, c.hour, n);
+      return true;
+    case 'k':
+      append_padded(out, c.hour == 0 ? 24 : c.hour, n);
+      return true;
+    case 'm':
+      append_padded(out, c.minute, n);
+      return true;
+    case 's':
+      append_padded(out, c.second, n);
+      return true;
+    default:
+      return false;
+  }
+}
+
 void format_joda_element(const Element& e, const CivilTime& c, std::string& out) {
   const int n = e.count;
   const int64_t year_of_era = c.year > 0 ? c.year : 1 - c.year;
@@ -128,10 +186,10 @@ void format_joda_element(const Element& e, const CivilTime& c, std::string& out)
       append_padded(out, year_of_era / 100, n);
       return;
     case 'Y':
-      if (n == 2) return append_padded(out, ((year_of_era % 100) + 100) % 100, 2);
+      if (n == 2) return append_two_digit_year(out, year_of_era);
       return append_padded(out, year_of_era, n);
     case 'y':
-      if (n == 2) return append_padded(out, ((c.year % 100) + 100) % 100, 2);
+      if (n == 2) return append_two_digit_year(out, c.year);
       return append_padded(out, c.year, n);
     case 'x':
     case 'w': {
@@ -139,42 +197,15 @@ void format_joda_element(const Element& e, const CivilTime& c, std::string& out)
       int w;
       iso_week(c, &wy, &w);
       if (e.letter == 'w') return append_padded(out, w, n);
-      if (n == 2) return append_padded(out, ((wy % 100) + 100) % 100, 2);
+      if (n == 2) return append_two_digit_year(out, wy);
       return append_padded(out, wy, n);
     }
     case 'e':
       return append_padded(out, c.weekday, n);
     case 'E':
-      out += n >= 4 ? kDayLong[c.weekday - 1] : kDayShort[c.weekday - 1];
-      return;
-    case 'D':
-      return append_padded(out, c.day_of_year, n);
+      return append_day_name(out, c.weekday, n);
     case 'M':
-      if (n >= 4) {
-        out += kMonthLong[c.month - 1];
-      } else if (n == 3) {
-        out += kMonthShort[c.month - 1];
-      } else {
-        append_padded(out, c.month, n);
-      }
-      return;
-    case 'd':
-      return append_padded(out, c.day, n);
-    case 'a':
-      out += c.hour < 12 ? "AM" : "PM";
-      return;
-    case 'K':
-      return append_padded(out, c.hour % 12, n);
-    case 'h':
-      return append_padded(out, c.hour % 12 == 0 ? 12 : c.hour % 12, n);
-    case 'H':
-      return append_padded(out, c.hour, n);
-    case 'k':
-      return append_padded(out, c.hour == 0 ? 24 : c.hour, n);
-    case 'm':
-      return append_padded(out, c.minute, n);
-    case 's':
-      return append_padded(out, c.second, n);
+      return append_month(out, c.month, n);
     case 'S':
       // Joda holds milliseconds: further digits are zeros.
       return append_fraction(out, c.nanos / 1'000'000 * 1'000'000, n);
@@ -185,7 +216,7 @@ void format_joda_element(const Element& e, const CivilTime& c, std::string& out)
       out += n == 1 ? "+0000" : n == 2 ? "+00:00" : "UTC";
       return;
     default:
-      out += e.text;  // not a Joda letter (Logstash raises); kept literally
+      if (!format_shared_element(e, c, out)) out += e.text;  // not a Joda letter (Logstash raises): literal
       return;
   }
 }
@@ -194,7 +225,7 @@ void format_java_element(const Element& e, const CivilTime& c, std::string& out)
   const int n = e.count;
   const int64_t year_of_era = c.year > 0 ? c.year : 1 - c.year;
   auto year_like = [&](int64_t v) {
-    if (n == 2) return append_padded(out, ((v % 100) + 100) % 100, 2);
+    if (n == 2) return append_two_digit_year(out, v);
     if (n >= 4 && v > 9999) out.push_back('+');  // SignStyle.EXCEEDS_PAD
     append_padded(out, v, n == 1 ? 1 : n);
   };
@@ -219,27 +250,19 @@ void format_java_element(const Element& e, const CivilTime& c, std::string& out)
     }
     case 'W': {
       // Week of month, ISO rules: week 1 is the first week with at least 4 days in the month.
-      int first_wd = static_cast<int>(((c.weekday - 1 - (c.day - 1)) % 7 + 7) % 7) + 1;
+      int first_wd = weekday_before(c.weekday, c.day - 1);
       int offset = first_wd - 1;  // days of the first (partial) week before the 1st
       int w = (c.day - 1 + offset) / 7 + (7 - offset >= 4 ? 1 : 0);
       return append_padded(out, w, n);
     }
-    case 'D':
-      return append_padded(out, c.day_of_year, n);
     case 'M':
     case 'L':
       if (n >= 5) {
         out.push_back(kMonthLong[c.month - 1][0]);
-      } else if (n == 4) {
-        out += kMonthLong[c.month - 1];
-      } else if (n == 3) {
-        out += kMonthShort[c.month - 1];
       } else {
-        append_padded(out, c.month, n);
+        append_month(out, c.month, n);
       }
       return;
-    case 'd':
-      return append_padded(out, c.day, n);
     case 'Q':
     case 'q': {
       int q = (c.month - 1) / 3 + 1;
@@ -262,34 +285,17 @@ void format_java_element(const Element& e, const CivilTime& c, std::string& out)
       }
       if (n >= 5) {
         out.push_back(kDayLong[c.weekday - 1][0]);
-      } else if (n == 4) {
-        out += kDayLong[c.weekday - 1];
       } else {
-        out += kDayShort[c.weekday - 1];
+        append_day_name(out, c.weekday, n);
       }
       return;
     case 'F':
       return append_padded(out, (c.day - 1) / 7 + 1, n);
-    case 'a':
-      out += c.hour < 12 ? "AM" : "PM";
-      return;
     case 'B':
       out += c.hour >= 6 && c.hour < 12 ? "in the morning" : c.hour >= 12 && c.hour < 18 ? "in the afternoon"
                                                           : c.hour >= 18 && c.hour < 21 ? "in the evening"
                                                                                         : "at night";
       return;
-    case 'h':
-      return append_padded(out, c.hour % 12 == 0 ? 12 : c.hour % 12, n);
-    case 'K':
-      return append_padded(out, c.hour % 12, n);
-    case 'k':
-      return append_padded(out, c.hour == 0 ? 24 : c.hour, n);
-    case 'H':
-      return append_padded(out, c.hour, n);
-    case 'm':
-      return append_padded(out, c.minute, n);
-    case 's':
-      return append_padded(out, c.second, n);
     case 'S':
       return append_fraction(out, c.nanos, n);
     case 'A':
@@ -314,28 +320,25 @@ void format_java_element(const Element& e, const CivilTime& c, std::string& out)
       out += n <= 3 ? "+0000" : n == 4 ? "GMT" : "Z";
       return;
     default:
-      out += e.text;
+      if (!format_shared_element(e, c, out)) out += e.text;
       return;
   }
 }
 
+// Tokenizes `pattern`; it is invalid if a letter is not one of the dialect's `letters`.
+Pattern compile(std::string_view pattern, bool java, std::string_view letters) {
+  Pattern p = tokenize(pattern, java);
+  for (const Element& e : p.elements) {
+    if (e.letter != 0 && letters.find(e.letter) == std::string_view::npos) p.valid = false;
+  }
+  return p;
+}
+
 }  // namespace
 
-Pattern compile_joda(std::string_view pattern) {
-  Pattern p = tokenize(pattern, false);
-  for (const Element& e : p.elements) {
-    if (e.letter != 0 && kJodaLetters.find(e.letter) == std::string_view::npos) p.valid = false;
-  }
-  return p;
-}
+Pattern compile_joda(std::string_view pattern) { return compile(pattern, false, kJodaLetters); }
 
-Pattern compile_java(std::string_view pattern) {
-  Pattern p = tokenize(pattern, true);
-  for (const Element& e : p.elements) {
-    if (e.letter != 0 && kJavaLetters.find(e.letter) == std::string_view::npos) p.valid = false;
-  }
-  return p;
-}
+Pattern compile_java(std::string_view pattern) { return compile(pattern, true, kJavaLetters); }
 
 void format(const Pattern& p, Timestamp t, std::string& out) {
   const CivilTime c = to_civil(t);
