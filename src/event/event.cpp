@@ -43,6 +43,18 @@ Value::ConstMemberIterator find_member(const Value& obj, std::string_view key) {
   return find_member(const_cast<Value&>(obj), key);
 }
 
+// Sets member `key` of `obj` to `v` (moved): replaced in place if present, else appended. `key` is a
+// string literal (see literal()).
+void set_member(Value& obj, std::string_view key, Value& v, Allocator& a) {
+  auto it = find_member(obj, key);
+  if (it != obj.MemberEnd()) {
+    it->value = std::move(v);
+  } else {
+    Value k = literal(key);
+    obj.AddMember(k, v, a);
+  }
+}
+
 // Java's Integer.parseInt: optional sign, decimal digits, int range.
 bool parse_index(std::string_view s, int64_t* out) {
   if (s.empty()) return false;
@@ -188,13 +200,7 @@ void Event::absorb_object(Value&& object) {
     Value fresh(rapidjson::kArrayType);
     fresh.PushBack(make_string(kTagsFailureTag, alloc_), alloc_);
     tags->value = std::move(fresh);
-    auto old = find_member(data_, kTagsFailureField);
-    if (old != data_.MemberEnd()) {
-      old->value = std::move(wrapped);
-    } else {
-      Value k = make_string(kTagsFailureField, alloc_);
-      data_.AddMember(k, wrapped, alloc_);
-    }
+    set_member(data_, kTagsFailureField, wrapped, alloc_);
   }
 
   auto ts = find_member(data_, kTimestamp);
@@ -213,13 +219,7 @@ void Event::absorb_object(Value&& object) {
       Value original(std::move(ts->value));
       set_timestamp(Timestamp::now());
       tag(kTimestampFailureTag);
-      auto old = find_member(data_, kTimestampFailureField);
-      if (old != data_.MemberEnd()) {
-        old->value = std::move(original);
-      } else {
-        Value k = make_string(kTimestampFailureField, alloc_);
-        data_.AddMember(k, original, alloc_);
-      }
+      set_member(data_, kTimestampFailureField, original, alloc_);
     }
   }
 
@@ -396,14 +396,8 @@ void Event::set_timestamp(Timestamp t) {
   std::string s;
   s.reserve(32);
   t.append_to(s);
-  auto it = find_member(data_, kTimestamp);
-  if (it != data_.MemberEnd()) {
-    it->value.SetString(s.data(), static_cast<rapidjson::SizeType>(s.size()), alloc_);
-  } else {
-    Value k = literal(kTimestamp);
-    Value v(s.data(), static_cast<rapidjson::SizeType>(s.size()), alloc_);
-    data_.AddMember(k, v, alloc_);
-  }
+  Value v = make_string(s, alloc_);
+  set_member(data_, kTimestamp, v, alloc_);
 }
 
 std::unique_ptr<Event> Event::clone() const {
