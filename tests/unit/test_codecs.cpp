@@ -1,5 +1,6 @@
 // Codecs: decode (chunking, delimiters, invalid JSON, arrays, charset) and encode of every codec,
 // plus the stdout output's bytes on fd 1.
+#include "event_test_util.hpp"
 #include "plugin_test_util.hpp"
 #include "plugins/codecs/codec_support.hpp"
 
@@ -24,13 +25,7 @@ std::vector<std::string> messages(const std::vector<std::unique_ptr<Event>>& evs
   return out;
 }
 
-std::unique_ptr<Event> ev(std::string_view json) {
-  std::string err;
-  auto e = Event::from_json(json, &err);
-  INFO(err);
-  REQUIRE(e);
-  return e;
-}
+constexpr auto ev = &testutil::event_from_json;
 
 std::string encode(Codec& c, const Event& e) {
   std::string out;
@@ -256,17 +251,20 @@ TEST_CASE("stdout output: one batch, encoded with its codec, written to fd 1", "
 
 TEST_CASE("stdout output: concurrent workers never interleave batches", "[output][stdout]") {
   auto out = make<Output>(PluginKind::Output, "stdout", {}, codec_factory("line", {{"format", str("%{message}")}}));
+  // Events are built on this thread: Catch2 assertions (inside ev()) are not thread safe.
+  std::vector<std::vector<std::unique_ptr<Event>>> evs(4);
+  std::vector<std::vector<Event*>> batches(4);
+  for (int t = 0; t < 4; ++t) {
+    for (int i = 0; i < 50; ++i) {
+      evs[t].push_back(ev("{\"message\":\"t" + std::to_string(t) + "\"}"));
+      batches[t].push_back(evs[t].back().get());
+    }
+  }
   std::string text = capture_stdout([&] {
     std::vector<std::thread> ts;
     for (int t = 0; t < 4; ++t) {
       ts.emplace_back([&, t] {
-        std::vector<std::unique_ptr<Event>> evs;
-        std::vector<Event*> batch;
-        for (int i = 0; i < 50; ++i) {
-          evs.push_back(ev("{\"message\":\"t" + std::to_string(t) + "\"}"));
-          batch.push_back(evs.back().get());
-        }
-        for (int r = 0; r < 5; ++r) out->receive(batch);
+        for (int r = 0; r < 5; ++r) out->receive(batches[t]);
       });
     }
     for (auto& th : ts) th.join();

@@ -1,6 +1,7 @@
 // Event: construction, Logstash's from-JSON rules, field access, tags, timestamp sync, JSON output.
 #include <catch2/catch.hpp>
 
+#include "event_test_util.hpp"
 #include "sluice/event.hpp"
 
 using namespace sluice;
@@ -11,13 +12,7 @@ FieldRef R(const char* s) {
   REQUIRE(r);
   return *r;
 }
-std::unique_ptr<Event> J(const char* json) {
-  std::string err;
-  auto e = Event::from_json(json, &err);
-  INFO(err);
-  REQUIRE(e);
-  return e;
-}
+constexpr auto J = &testutil::event_from_json;
 std::string str(const Value* v) {
   REQUIRE(v);
   std::string s;

@@ -1,5 +1,6 @@
 // rubydebug: the exact bytes of every example of the reference (filters-codecs.md §6.6) and the
 // scalar rules of §6.3. Events are built from JSON so that key order is the insertion order shown.
+#include "event_test_util.hpp"
 #include "event/ruby_format.hpp"
 #include "plugins/codecs/rubydebug_format.hpp"
 #include "sluice/event.hpp"
@@ -14,13 +15,7 @@ using namespace sluice;
 
 namespace {
 
-std::unique_ptr<Event> ev(std::string_view json) {
-  std::string err;
-  auto e = Event::from_json(json, &err);
-  INFO(err);
-  REQUIRE(e);
-  return e;
-}
+constexpr auto ev = &testutil::event_from_json;
 
 std::string rd(const Event& e, bool metadata = false) {
   std::string out;
