@@ -51,7 +51,7 @@ class DeadLetterSink {
 
 struct OutputConfig {
   std::vector<HostUrl> hosts;
-  std::string index;                   // sprintf template text
+  std::string index = "logstash-%{+yyyy.MM.dd}";  // sprintf template text
   std::string action = "index";        // sprintf template text
   std::optional<std::string> document_id, routing, pipeline, document_type, version, version_type;
   bool doc_as_upsert = false;
@@ -71,7 +71,7 @@ struct OutputConfig {
   std::string bulk_path = "/_bulk";
   bool manage_template = true;
   std::string template_path;           // the user's template file; empty: the default template
-  std::string template_name;           // empty: by ecs_compatibility
+  std::string template_name = "logstash";  // parse_config: by ecs_compatibility
   bool template_overwrite = false;
   std::string template_api = "auto";
   std::string ilm_enabled = "auto";    // auto / true / false
