@@ -436,6 +436,28 @@ class Cases:
         check("Attempted to resurrect" in log, "the unreachable server is logged")
         return "server absent for 2 s at start-up: 500/500 indexed after it appeared"
 
+    def two_hosts_one_dead(self):
+        """Several hosts: a dead one is skipped, requests spread over the live ones."""
+        import socket
+        index = "sluice-it-hosts"
+        delete_indices(self.url, index)
+        with socket.socket() as sk:
+            sk.bind(("127.0.0.1", 0))
+            dead = f"http://127.0.0.1:{sk.getsockname()[1]}"
+        a, url_a = fault_server.serve(self.url, {})
+        b, url_b = fault_server.serve(self.url, {})
+        try:
+            log = self.sluice.run(self.sluice.config({"hosts": q([dead, url_a, url_b]), "index": q(index)}),
+                                  seed_events(2000))
+            ra, rb = a.state.stats["bulk_requests"], b.state.stats["bulk_requests"]
+        finally:
+            a.shutdown()
+            b.shutdown()
+        check(count(self.url, index) == 2000, "2000 documents through the live hosts")
+        check(ra > 0 and rb > 0, f"both live hosts used ({ra}, {rb})")
+        check(dead in log, "the dead host is named in the log")
+        return f"dead host skipped; bulk requests spread {ra}/{rb} over the two live hosts"
+
     def server_restart(self, es_server, build_dir):
         """The real node is stopped mid-run and started again: nothing is lost."""
         name = "restart"
@@ -535,6 +557,7 @@ def main():
                 ("slow_server", cases.slow_server),
                 ("tls_and_auth", cases.tls_and_auth),
                 ("down_at_start", cases.down_at_start),
+                ("two_hosts_one_dead", cases.two_hosts_one_dead),
                 ("server_restart", lambda: cases.server_restart(es_server, a.build_dir)),
             ]
             if a.bench:
