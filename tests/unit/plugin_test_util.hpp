@@ -61,8 +61,15 @@ inline std::unique_ptr<Codec> codec(const std::string& name, const Options& opts
   return make<Codec>(PluginKind::Codec, name, opts);
 }
 
+// The config is resolved here, on the test's thread: inputs call the factory from their own I/O
+// threads, and Catch2 assertions (inside config()) are not thread safe.
 inline std::function<std::unique_ptr<Codec>()> codec_factory(const std::string& name, const Options& opts = {}) {
-  return [name, opts] { return codec(name, opts); };
+  PluginConfig cfg = config(PluginKind::Codec, name, opts);
+  const RegistryEntry* entry = Registry::builtin().find(PluginKind::Codec, name);
+  return [cfg, entry] {
+    std::unique_ptr<Plugin> p = entry->factory(cfg);
+    return std::unique_ptr<Codec>(static_cast<Codec*>(p.release()));
+  };
 }
 
 // An InputContext that collects events; optionally accepts only `capacity` before push() blocks
