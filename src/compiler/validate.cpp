@@ -96,7 +96,10 @@ bool values_equal(const ConfigValue& a, const ConfigValue& b) {
 void merge_into(ConfigValue& dst, const ConfigValue& src);
 
 void merge_hash(ConfigValue& dst, const ConfigValue& src) {
-  for (const auto& [k, v] : src.hash) {
+  for (const auto& entry : src.hash) {
+    // A named reference, not a structured binding: clang 14 cannot capture bindings in lambdas.
+    const ConfigValue& k = entry.first;
+    const ConfigValue& v = entry.second;
     auto it = std::find_if(dst.hash.begin(), dst.hash.end(), [&](const auto& e) { return values_equal(e.first, k); });
     if (it == dst.hash.end()) {
       dst.hash.emplace_back(k, v);
