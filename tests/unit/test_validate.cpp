@@ -166,13 +166,15 @@ TEST_CASE("validate: boolean accepts true/false barewords and strings", "[valida
 }
 
 TEST_CASE("validate: array wraps scalars", "[validate]") {
-  const ConfigValue& v = value(*validate(R"(list => "x")"), "list");
+  auto r = validate(R"(list => "x")");  // owns the value below
+  const ConfigValue& v = value(*r, "list");
   REQUIRE(v.kind == ConfigValue::Kind::Array);
   CHECK(v.array.size() == 1);
 }
 
 TEST_CASE("validate: hash accepts Logstash's flat array form", "[validate]") {
-  const ConfigValue& v = value(*validate(R"(map => ["a", "1", "b", "2", "a", "3"])"), "map");
+  auto r = validate(R"(map => ["a", "1", "b", "2", "a", "3"])");  // owns the value below
+  const ConfigValue& v = value(*r, "map");
   REQUIRE(v.kind == ConfigValue::Kind::Hash);
   REQUIRE(v.hash.size() == 2);
   CHECK(v.hash[0].second.kind == ConfigValue::Kind::Array);  // repeated key collects values
@@ -200,7 +202,8 @@ TEST_CASE("validate: one-of lists", "[validate]") {
 }
 
 TEST_CASE("validate: list options split URIs and wrap scalars", "[validate]") {
-  const ConfigValue& v = value(*validate(R"(hosts => "http://a:9200 http://b:9200")"), "hosts");
+  auto r = validate(R"(hosts => "http://a:9200 http://b:9200")");  // owns the value below
+  const ConfigValue& v = value(*r, "hosts");
   REQUIRE(v.kind == ConfigValue::Kind::Array);
   CHECK(v.array.size() == 2);
 }
