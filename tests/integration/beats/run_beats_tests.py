@@ -493,8 +493,12 @@ def case_tls_handshake_timeout(ctx):
         expect_all_acked(r, 500)
         check(closed_by_server(silent, 5) and closed_by_server(half, 5), "stalled handshakes not closed")
         check(time.time() - start < 4, "handshake timeout took too long")
-        check(len(s.log_matching("TLS handshake with .* did not complete within 1000 ms")) == 2,
-              "expected one log line per stalled handshake")
+        # stderr is read by a thread of this script: wait for the lines rather than race it.
+        pattern = "TLS handshake with .* did not complete within 1000 ms"
+        deadline = time.time() + 5
+        while len(s.log_matching(pattern)) < 2 and time.time() < deadline:
+            time.sleep(0.05)
+        check(len(s.log_matching(pattern)) == 2, "expected one log line per stalled handshake")
     finally:
         s.stop()
 
