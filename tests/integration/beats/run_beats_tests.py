@@ -533,6 +533,10 @@ def main():
     args = ap.parse_args()
     for tool in ("go", "openssl"):
         if shutil.which(tool) is None:
+            # scripts/test.sh (CI) sets SLUICE_REQUIRE_PEERS=1: there a missing peer is a failure.
+            if os.environ.get("SLUICE_REQUIRE_PEERS") == "1":
+                print("FAIL: `%s` is not installed and SLUICE_REQUIRE_PEERS=1" % tool)
+                return 1
             print("SKIP: `%s` is not installed" % tool)
             return 77
     args.work = os.path.abspath(args.work)

@@ -534,6 +534,10 @@ def main():
         es_server.find_java(es_server.DISTS[a.dist])
         es_server.ensure_distribution(a.dist, es_server.DISTS[a.dist]["version"], a.build_dir)
     except Exception as e:  # noqa: BLE001
+        # scripts/test.sh (CI) sets SLUICE_REQUIRE_PEERS=1: there a missing server is a failure.
+        if os.environ.get("SLUICE_REQUIRE_PEERS") == "1":
+            print(f"FAIL: {a.dist} is not available here and SLUICE_REQUIRE_PEERS=1: {e}")
+            return 1
         print(f"SKIP: {a.dist} is not available here: {e}")
         return 77
     try:
