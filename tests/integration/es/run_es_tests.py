@@ -14,6 +14,9 @@ import argparse
 import importlib.util
 import json
 import os
+import re
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -38,6 +41,21 @@ def load_es_server():
 
 class Fail(AssertionError):
     pass
+
+
+class Skip(Exception):
+    """A case whose peer (Go toolchain) is missing; a failure when SLUICE_REQUIRE_PEERS=1."""
+
+
+def build_lumberclient(build_dir):
+    """Builds tests/peers/lumberclient (go-lumber) as the beats tests do, into BUILD/beats-it/peers."""
+    if shutil.which("go") is None:
+        raise Skip("no Go toolchain: cannot build tests/peers/lumberclient")
+    spec = importlib.util.spec_from_file_location(
+        "run_beats_tests", os.path.join(ROOT, "tests", "integration", "beats", "run_beats_tests.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.build_client(os.path.join(os.path.abspath(build_dir), "beats-it"))
 
 
 def check(cond, msg):
@@ -258,6 +276,94 @@ class Cases:
         check(props["raw_message"]["fields"]["keyword"]["type"] == "keyword", "raw_message has .keyword")
         check("Could not index" not in log, "no rejected events")
         return f"{n} docs, 2 daily indices, {n // 10} _jsonparsefailure docs with raw_message"
+
+    def seed_pipeline_beats(self, build_dir):
+        """The seed pipeline with its real input: go-lumber (Filebeat's client) -> beats -> filters -> ES."""
+        client = build_lumberclient(build_dir)
+        delete_indices(self.url, "nest-logs-*")
+        n, split = 3000, 2000
+        events = seed_events(n, day_split=split)
+        path = os.path.join(self.sluice.workdir, "beats-events.jsonl")
+        with open(path, "w") as f:
+            for e in events:
+                f.write(json.dumps(e, separators=(",", ":")) + "\n")
+        conf = ('input { beats { port => 0 host => "127.0.0.1" } }\n' + SEED_FILTERS +
+                "output {\n  elasticsearch {\n    hosts => %s\n    index => %s\n  }\n}\n"
+                % (q([self.url]), q("nest-logs-%{+YYYY.MM.dd}")))
+        self.sluice.n += 1
+        conf_path = os.path.join(self.sluice.workdir, f"case{self.sluice.n}.conf")
+        with open(conf_path, "w") as f:
+            f.write(conf)
+        log = open(os.path.join(self.sluice.workdir, f"case{self.sluice.n}.log"), "w+b")
+        proc = subprocess.Popen([self.sluice.binary, "-f", conf_path, "-w", "2", "-b", "125"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
+        proc.log_file = log
+        try:
+            port = None
+            deadline = time.time() + 30
+            while port is None and time.time() < deadline and proc.poll() is None:
+                m = re.search(r"Starting server on port: (\d+)", Sluice.log_of(proc))
+                if m:
+                    port = int(m.group(1))
+                else:
+                    time.sleep(0.1)
+            check(port is not None, "beats input did not log its port:\n" + Sluice.log_of(proc)[-2000:])
+            p = subprocess.run([client, "-addr", f"127.0.0.1:{port}", "-input", path, "-window", "250",
+                                "-concurrency", "2", "-compress", "3"], capture_output=True, text=True, timeout=300)
+            try:
+                report = json.loads(p.stdout.strip().splitlines()[-1])
+            except (IndexError, ValueError):
+                raise Fail(f"lumberclient printed no report (exit {p.returncode}): {p.stdout} {p.stderr}")
+            check(p.returncode == 0 and report["sent"] == n and report["acked"] == n,
+                  f"every event acknowledged: {report}")
+            check(report["windows"] == report["windows_acked"] and report["resent_windows"] == 0
+                  and not report["errors"], f"every window acknowledged once, none resent: {report}")
+            deadline = time.time() + 120
+            while count(self.url, "nest-logs-*") < n and time.time() < deadline:
+                time.sleep(0.5)
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+            try:
+                rc = proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                rc = "killed after 60 s"
+        log_text = Sluice.log_of(proc)
+        check(rc == 0, f"sluice exited with {rc} after SIGTERM; log:\n{log_text[-3000:]}")
+        c1, c2 = count(self.url, "nest-logs-2025.03.01"), count(self.url, "nest-logs-2025.03.02")
+        check((c1, c2) == (split, n - split), f"daily indices hold {c1} + {c2}, expected {split} + {n - split}")
+        docs = search_all(self.url, "nest-logs-*")
+        by_seq = {}
+        for d in docs:
+            src = d["_source"]
+            check(src["seq"] not in by_seq, f"duplicate document for seq {src['seq']}")
+            by_seq[src["seq"]] = (d, src)
+        check(sorted(by_seq) == list(range(n)), f"every event indexed exactly once ({len(by_seq)} distinct)")
+        failures = 0
+        for i, ev in enumerate(events):
+            d, src = by_seq[i]
+            expected_index = "nest-logs-2025.03.02" if i >= split else "nest-logs-2025.03.01"
+            check(d["_index"] == expected_index, f"seq {i} in {d['_index']}, expected {expected_index}")
+            check("@metadata" not in src, f"seq {i}: @metadata must never be written: {src.get('@metadata')}")
+            check(src["@timestamp"] == ev["@timestamp"], f"seq {i}: @timestamp {src['@timestamp']}")
+            for k in ("log", "stream", "input", "container", "ecs", "agent"):
+                check(src[k] == ev[k], f"seq {i}: field {k} differs: {src[k]!r} != {ev[k]!r}")
+            tags = src.get("tags", [])
+            if i % 10 == 9:
+                failures += 1
+                check(src.get("raw_message") == ev["message"], f"seq {i}: raw_message holds the original line")
+                check("message" not in src and "parsed_json" not in src, f"seq {i}: message renamed, no parsed_json")
+                check("_jsonparsefailure" in tags, f"seq {i}: tags {tags}")
+            else:
+                check(src["message"] == ev["message"], f"seq {i}: message kept")
+                check(src["parsed_json"] == json.loads(ev["message"]), f"seq {i}: parsed_json {src.get('parsed_json')}")
+                check("raw_message" not in src and "_jsonparsefailure" not in tags, f"seq {i}: no parse failure")
+        check("Could not index" not in log_text, "no rejected events")
+        return (f"lumberclient: {report['windows']}/{report['windows_acked']} windows acked, {n} events; "
+                f"nest-logs-2025.03.01={c1}, nest-logs-2025.03.02={c2}; {failures} raw_message+_jsonparsefailure, "
+                f"{n - failures} parsed_json; no @metadata")
 
     def default_index_template(self):
         """Default index logstash-YYYY.MM.dd gets Logstash's template: message without .keyword, norms off."""
@@ -552,6 +658,7 @@ def main():
             print(f"# {a.dist} {cases.version} at {url}", flush=True)
             plan = [
                 ("seed_pipeline", cases.seed_pipeline),
+                ("seed_pipeline_beats", lambda: cases.seed_pipeline_beats(a.build_dir)),
                 ("default_index_template", cases.default_index_template),
                 ("compression_and_create", cases.compression_and_create),
                 ("mapping_rejections", cases.mapping_rejections),
@@ -573,6 +680,12 @@ def main():
                 try:
                     note = fn()
                     print(f"ok   {name} ({time.time() - t0:.1f}s): {note}", flush=True)
+                except Skip as e:
+                    if os.environ.get("SLUICE_REQUIRE_PEERS") == "1":
+                        failures += 1
+                        print(f"FAIL {name}: {e} (SLUICE_REQUIRE_PEERS=1)", flush=True)
+                    else:
+                        print(f"skip {name}: {e}", flush=True)
                 except Exception as e:  # noqa: BLE001
                     failures += 1
                     print(f"FAIL {name} ({time.time() - t0:.1f}s): {e}", flush=True)
