@@ -10,6 +10,12 @@ its URL. `stop` ends it.
     scripts/es-server.py status --dist opensearch
     scripts/es-server.py stop   --dist elasticsearch
     scripts/es-server.py url    --dist elasticsearch   # the URL of a running node, exit 1 if none
+    scripts/es-server.py start  --dist opensearch --setting thread_pool.write.size=1 \
+                                --setting thread_pool.write.queue_size=1   # extra node settings
+
+Extra settings (`--setting KEY=VALUE`, repeatable; `extra_settings={...}` from Python) are written to
+the node's config file after the defaults. A running node started with other extra settings is
+restarted (with an empty data directory) so that what was asked for is what runs.
 
 `start` is idempotent: if a node of that distribution already runs for this build directory, its
 URL is printed again. Java: JAVA_HOME / ES_JAVA_HOME / OPENSEARCH_JAVA_HOME, else a Java 17 found
@@ -224,11 +230,24 @@ def running(build_dir, dist):
     return state["url"]
 
 
-def start(dist="elasticsearch", build_dir=None, version=None, timeout=180, fresh=False):
+def running_extra_settings(build_dir, dist):
+    """The extra settings the recorded node was started with ({} if none or no node)."""
+    try:
+        state = json.load(open(os.path.join(run_dir(build_dir, dist), "state.json")))
+    except (FileNotFoundError, ValueError):
+        return {}
+    return state.get("extra_settings", {})
+
+
+def start(dist="elasticsearch", build_dir=None, version=None, timeout=180, fresh=False, extra_settings=None):
     build_dir = build_dir or default_build_dir()
     spec = DISTS[dist]
     version = version or spec["version"]
+    extra_settings = {k: str(v) for k, v in (extra_settings or {}).items()}
     url = running(build_dir, dist)
+    if url and running_extra_settings(build_dir, dist) != extra_settings:
+        log(f"{dist} runs with other extra settings: restarting it with {extra_settings or 'none'}")
+        fresh = True
     if url and not fresh:
         log(f"{dist} already running at {url}")
         return url
@@ -261,6 +280,7 @@ def start(dist="elasticsearch", build_dir=None, version=None, timeout=180, fresh
     for k, v in spec["settings"].items():
         if v is not None:
             settings[k] = v
+    settings.update(extra_settings)
     with open(os.path.join(conf, spec["config"]), "w") as f:
         for k, v in settings.items():
             f.write(f"{k}: {v}\n")
@@ -282,8 +302,10 @@ def start(dist="elasticsearch", build_dir=None, version=None, timeout=180, fresh
     env["ES_TMPDIR"] = env["OPENSEARCH_TMPDIR"] = tmp
     env["HOME"] = rd
     state = {"url": f"http://127.0.0.1:{port}", "port": port, "dist": dist, "version": version,
-             "exe": os.path.join(home, "bin", spec["artifact"]), "env": env, "ids": ids}
-    log(f"Starting {dist} {version} on 127.0.0.1:{port} (java {java}, data {rd})")
+             "exe": os.path.join(home, "bin", spec["artifact"]), "env": env, "ids": ids,
+             "extra_settings": extra_settings}
+    log(f"Starting {dist} {version} on 127.0.0.1:{port} (java {java}, data {rd})"
+        + (f" with {extra_settings}" if extra_settings else ""))
     return _launch(rd, state, timeout)
 
 
@@ -394,10 +416,18 @@ def main():
     ap.add_argument("--build-dir", default=default_build_dir())
     ap.add_argument("--timeout", type=int, default=180)
     ap.add_argument("--fresh", action="store_true", help="restart with an empty data directory")
+    ap.add_argument("--setting", action="append", default=[], metavar="KEY=VALUE",
+                    help="extra node setting (repeatable), e.g. thread_pool.write.queue_size=1")
     a = ap.parse_args()
+    extra = {}
+    for kv in a.setting:
+        if "=" not in kv:
+            ap.error(f"--setting wants KEY=VALUE, got {kv!r}")
+        k, v = kv.split("=", 1)
+        extra[k.strip()] = v.strip()
     try:
         if a.command == "start":
-            print(start(a.dist, a.build_dir, a.version, a.timeout, a.fresh))
+            print(start(a.dist, a.build_dir, a.version, a.timeout, a.fresh, extra))
         elif a.command == "stop":
             stop(a.dist, a.build_dir)
         elif a.command == "pause":

@@ -605,6 +605,87 @@ class Cases:
         check("unreachable or down" in log or "no living connections" in log, "the outage was noticed and logged")
         return f"node stopped and restarted mid-run: 3000/3000 indexed, {dups} duplicates"
 
+    def real_429(self, es_server, build_dir, keep_node):
+        """Real 429s: the node restarted with a one-thread write pool and a one-slot queue, under bulk
+        load from two sluice processes; every event must land exactly once."""
+        tiny = {"thread_pool.write.size": "1", "thread_pool.write.queue_size": "1"}
+        self.url = es_server.start(self.dist, build_dir, extra_settings=tiny)
+        try:
+            _, nodes = http("GET", self.url + "/_nodes/thread_pool")
+            write = next(iter(nodes["nodes"].values()))["thread_pool"]["write"]
+            check(write.get("size") == 1 and write.get("queue_size") == 1, f"write pool settings not applied: {write}")
+            index = "sluice-it-429"
+            delete_indices(self.url, index + "-*")
+            # Several shards per bulk request: more write tasks competing for the single slot.
+            st, _ = http("PUT", self.url + "/_template/sluice-it-429",
+                         {"index_patterns": [index + "-*"], "order": 10,
+                          "settings": {"number_of_shards": 4, "number_of_replicas": 0}})
+            check(st == 200, f"template for {index}-*: HTTP {st}")
+            per_proc, procs_n = 10000, 2
+            conf = self.sluice.config({"hosts": q([self.url]), "index": q(index + "-%{+YYYY.MM.dd}"),
+                                       "retry_initial_interval": "0.05", "retry_max_interval": "0.5"})
+            events = seed_events(per_proc * procs_n)
+            procs = []
+            for k in range(procs_n):
+                proc = self.sluice.start(conf, ["-w", "2", "-b", "500", "--log.level", "debug"])
+                procs.append(proc)
+            writers = []
+            for k, proc in enumerate(procs):
+                data = "".join(json.dumps(e, separators=(",", ":")) + "\n"
+                               for e in events[k * per_proc:(k + 1) * per_proc]).encode()
+
+                def feed(proc=proc, data=data):
+                    try:
+                        proc.stdin.write(data)
+                    except BrokenPipeError:
+                        pass
+                t = threading.Thread(target=feed)
+                t.start()
+                writers.append(t)
+            for t in writers:
+                t.join(timeout=300)
+            logs = []
+            for proc in procs:
+                rc, log = Sluice.finish(proc, timeout=300)
+                check(rc == 0, f"sluice exited with {rc}:\n{log[-3000:]}")
+                logs.append(log)
+            _, tp = http("GET", self.url + "/_nodes/stats/thread_pool")
+            rejected = next(iter(tp["nodes"].values()))["thread_pool"]["write"]["rejected"]
+            req_429 = sum(len(re.findall(r"Encountered a retryable error.*:code=>429", lg)) for lg in logs)
+            item_lines = [ln for lg in logs for ln in lg.splitlines() if "Retrying failed actions" in ln]
+            item_429 = sum(int(re.search(r":count=>(\d+)", ln).group(1)) for ln in item_lines
+                           if ":first_status=>429" in ln)
+            # Elasticsearch says es_rejected_execution_exception, OpenSearch rejected_execution_exception.
+            types = sorted({m for lg in logs for m in re.findall(r"\b(?:es_)?rejected_execution_exception", lg)})
+            rejected_seen = bool(types)
+            # Exactly once: fetch every seq (scroll; more than one search page).
+            http("POST", f"{self.url}/{index}-*/_refresh")
+            seqs = []
+            st, res = http("POST", f"{self.url}/{index}-*/_search?scroll=1m",
+                           {"size": 5000, "_source": ["seq"], "sort": ["_doc"]})
+            check(st == 200, f"scroll: HTTP {st} {res}")
+            while res["hits"]["hits"]:
+                seqs.extend(h["_source"]["seq"] for h in res["hits"]["hits"])
+                st, res = http("POST", self.url + "/_search/scroll", {"scroll": "1m", "scroll_id": res["_scroll_id"]})
+                check(st == 200, f"scroll: HTTP {st} {res}")
+            total = per_proc * procs_n
+            dups = len(seqs) - len(set(seqs))
+            missing = total - len(set(seqs))
+            summary = (f"node write pool size 1 / queue 1: {rejected} rejections on the node; sluice saw "
+                       f"{req_429} whole-request 429s and {item_429} item-level "
+                       f"429s resubmitted ({len(item_lines)} 'Retrying failed actions' lines; "
+                       f"{', '.join(types) or 'no rejected_execution_exception'}); "
+                       f"{len(seqs)}/{total} documents, {missing} missing, {dups} duplicates")
+            check(not dups and not missing, summary)
+            check(rejected > 0 and rejected_seen and (req_429 + item_429) > 0,
+                  "the node did not answer 429 under this load, so the retry path was not exercised "
+                  "against the real server: " + summary)
+            return summary
+        finally:
+            http("DELETE", self.url + "/_template/sluice-it-429")
+            if keep_node:  # leave a node with the usual settings behind
+                self.url = es_server.start(self.dist, build_dir)
+
     def bench(self, n):
         delete_indices(self.url, "sluice-it-bench-*")
         gen = os.path.join(ROOT, "..", "shared", "bench-data", "gen_events.py")
@@ -670,6 +751,8 @@ def main():
                 ("down_at_start", cases.down_at_start),
                 ("two_hosts_one_dead", cases.two_hosts_one_dead),
                 ("server_restart", lambda: cases.server_restart(es_server, a.build_dir)),
+                # Restarts the node with a tiny write pool; cases after it get a normal node back.
+                ("real_429", lambda: cases.real_429(es_server, a.build_dir, a.keep_server or bool(a.bench))),
             ]
             if a.bench:
                 plan.append(("bench", lambda: cases.bench(a.bench)))
