@@ -6,7 +6,8 @@ pkgs=(build-essential cmake ninja-build pkg-config python3
       tao-pegtl-dev rapidjson-dev libboost-dev libboost-system-dev libssl-dev libcurl4-openssl-dev
       catch2 zlib1g-dev libpcre2-dev
       clang libclang-rt-14-dev    # clang: libFuzzer targets and sanitizer runtimes
-      openssl unzip)               # integration tests: test PKI; search server distributions
+      openssl unzip                # integration tests: test PKI; search server distributions
+      nginx-light)                 # bench/run_es_bench.py: the fast _bulk sink
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

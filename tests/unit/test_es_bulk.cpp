@@ -176,13 +176,46 @@ TEST_CASE("es bulk: malformed responses and count mismatches are request failure
   CHECK(parse_bulk_response("", 1, items, &err) == ResponseParse::Malformed);
   CHECK(parse_bulk_response("<html>", 1, items, &err) == ResponseParse::Malformed);
   CHECK(parse_bulk_response(R"({"took":1})", 1, items, &err) == ResponseParse::Malformed);
-  CHECK(parse_bulk_response(R"({"errors":false,"items":[{"index":{"status":201}}]})", 2, items, &err) ==
+  CHECK(parse_bulk_response(R"({"errors":true,"items":[{"index":{"status":201}}]})", 2, items, &err) ==
         ResponseParse::CountMismatch);
   CHECK(err == "Sent 2 documents but Elasticsearch returned 1 responses (likely a bug with _bulk endpoint)");
+  // Without the errors flag the items are read as well.
+  CHECK(parse_bulk_response(R"({"items":[{"index":{"status":201}}]})", 2, items, &err) == ResponseParse::CountMismatch);
+  CHECK(parse_bulk_response(R"({"errors":"no","items":[{"index":{"status":429}}]})", 1, items, &err) ==
+        ResponseParse::Ok);
+  CHECK(items[0].status == 429);
   // An OpenSearch / ES 8 response (no _type) parses the same.
-  CHECK(parse_bulk_response(R"({"took":2,"errors":false,"items":[{"index":{"_index":"a","_id":"x","status":201}}]})", 1,
+  CHECK(parse_bulk_response(R"({"took":2,"errors":true,"items":[{"index":{"_index":"a","_id":"x","status":201}}]})", 1,
                             items, &err) == ResponseParse::Ok);
   CHECK(items[0].status == 201);
+}
+
+TEST_CASE("es bulk: errors false means every action succeeded, items unread (Logstash's submit)", "[es]") {
+  std::vector<ItemResult> items;
+  std::string err;
+  // A fast sink's answer: no items at all.
+  REQUIRE(parse_bulk_response(R"({"took":1,"errors":false,"items":[]})", 3, items, &err) == ResponseParse::Ok);
+  REQUIRE(items.size() == 3);
+  for (const auto& r : items) CHECK(classify_item(r.status) == ItemOutcome::Success);
+  // Fewer items than actions, or item statuses that would otherwise be retried: still all successes.
+  REQUIRE(parse_bulk_response(R"({"took":2,"errors":false,"items":[{"index":{"status":429}}]})", 2, items, &err) ==
+          ResponseParse::Ok);
+  REQUIRE(items.size() == 2);
+  CHECK(classify_item(items[0].status) == ItemOutcome::Success);
+  CHECK(classify_item(items[1].status) == ItemOutcome::Success);
+  // No items member at all, errors after items, whitespace: the flag is what counts.
+  CHECK(parse_bulk_response(R"({"errors":false})", 1, items, &err) == ResponseParse::Ok);
+  CHECK(parse_bulk_response(" {\"items\":[{\"index\":{\"errors\":true}}], \"errors\" : false}\n", 1, items, &err) ==
+        ResponseParse::Ok);
+  // A nested "errors":false is not the top-level flag.
+  CHECK(parse_bulk_response(R"({"errors":true,"x":{"errors":false},"items":[{"index":{"status":503}}]})", 1, items,
+                            &err) == ResponseParse::Ok);
+  CHECK(items[0].status == 503);
+  // errors true keeps the item-by-item handling, where a count mismatch fails the request.
+  CHECK(parse_bulk_response(R"({"errors":true,"items":[]})", 1, items, &err) == ResponseParse::CountMismatch);
+  // Invalid JSON is never taken for success, even with the flag in it.
+  CHECK(parse_bulk_response(R"({"errors":false,"items":[)", 1, items, &err) == ResponseParse::Malformed);
+  CHECK(parse_bulk_response(R"([{"errors":false}])", 1, items, &err) == ResponseParse::Malformed);
 }
 
 TEST_CASE("es bulk: backoff doubles from the initial interval and caps (2,4,...,64,64)", "[es]") {

@@ -2,6 +2,8 @@
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 #include <zlib.h>
 
 #include <stdexcept>
@@ -172,9 +174,69 @@ void gzip_compress(std::string_view in, std::string& out, int level) {
   out.resize(start + produced);
 }
 
+namespace {
+
+// SAX handler that validates the whole body without building a DOM and remembers the value of the
+// top-level "errors" member when it is a boolean.
+struct TopLevelErrors : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, TopLevelErrors> {
+  int depth = 0;
+  bool object_root = false;
+  bool errors_key = false;   // the last top-level key read was "errors"
+  int errors_value = -1;     // -1: absent / not a boolean, 0: false, 1: true
+
+  bool Default() {
+    errors_key = false;
+    return true;
+  }
+  bool Bool(bool b) {
+    if (depth == 1 && errors_key) errors_value = b ? 1 : 0;
+    errors_key = false;
+    return true;
+  }
+  bool StartObject() {
+    if (depth == 0) object_root = true;
+    errors_key = false;
+    ++depth;
+    return true;
+  }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    errors_key = depth == 1 && std::string_view(s, n) == "errors";
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType) {
+    --depth;
+    return true;
+  }
+  bool StartArray() {
+    errors_key = false;
+    ++depth;
+    return true;
+  }
+  bool EndArray(rapidjson::SizeType) {
+    --depth;
+    return true;
+  }
+};
+
+}  // namespace
+
 ResponseParse parse_bulk_response(std::string_view body, size_t expected_items, std::vector<ItemResult>& out,
                                   std::string* error) {
   out.clear();
+  {
+    // Logstash's submit: `"errors": false` means every action succeeded; `items` is not looked at
+    // (neither its statuses nor its length). Only a body with errors true (or without the flag) is
+    // read item by item below.
+    TopLevelErrors h;
+    rapidjson::Reader reader;
+    rapidjson::MemoryStream ms(body.data(), body.size());
+    if (reader.Parse<rapidjson::kParseDefaultFlags>(ms, h) && h.object_root && h.errors_value == 0) {
+      ItemResult ok;
+      ok.status = 200;
+      out.assign(expected_items, ok);
+      return ResponseParse::Ok;
+    }
+  }
   rapidjson::Document doc;
   doc.Parse(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) {

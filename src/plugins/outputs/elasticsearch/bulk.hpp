@@ -67,11 +67,13 @@ struct ItemResult {
 enum class [[nodiscard]] ResponseParse : uint8_t {
   Ok,
   Malformed,      // not JSON, or no `items` array
-  CountMismatch,  // items.size() != number of actions sent (the whole request is retried)
+  CountMismatch,  // errors true: items.size() != number of actions sent (the whole request is retried)
 };
 
-// Parses a _bulk response body. `out` gets one ItemResult per item, in request order. When the
-// response says `"errors":false`, statuses are still read (they may be 201 or 200).
+// Parses a _bulk response body. As Logstash's submit does, a (valid JSON) response with
+// `"errors":false` means every action succeeded: `out` gets `expected_items` results with status 200
+// and `items` is not read (so its length does not matter). Otherwise (`errors` true or absent) `out`
+// gets one ItemResult per item, in request order, and a count mismatch fails the request.
 ResponseParse parse_bulk_response(std::string_view body, std::size_t expected_items, std::vector<ItemResult>& out,
                                   std::string* error);
 
