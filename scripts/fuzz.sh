@@ -8,7 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
-BUILD_DIR=build-fuzz
+# BUILD_DIR may name an existing clang build configured with -DSLUICE_FUZZ=ON (scripts/test.sh reuses
+# its ASan+UBSan build); otherwise build-fuzz/ is configured here.
+BUILD_DIR=${BUILD_DIR:-build-fuzz}
 if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
   CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DSLUICE_FUZZ=ON -DSLUICE_TESTS=OFF >/dev/null
