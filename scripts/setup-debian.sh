@@ -20,3 +20,15 @@ if ((${#missing[@]})); then
 else
   echo "setup: all build dependencies present" >&2
 fi
+
+# The integration tests' real peers: Java 17 runs the Elasticsearch/OpenSearch test nodes (Debian
+# has it), Go builds the go-lumber client (it needs Go >= 1.25, newer than Debian 12's golang).
+if ! command -v java >/dev/null 2>&1 && ! ls /usr/lib/jvm/*17* >/dev/null 2>&1; then
+  echo "setup: installing Java 17 for the Elasticsearch/OpenSearch test nodes" >&2
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless
+fi
+if ! command -v go >/dev/null 2>&1; then
+  echo "setup: WARNING: no Go toolchain; the beats integration tests need Go >= 1.25 to build the" \
+       "go-lumber client (https://go.dev/dl/); scripts/test.sh fails without it" >&2
+fi
