@@ -2,6 +2,8 @@
 // item classification and the retry schedule.
 #include "plugins/outputs/elasticsearch/bulk.hpp"
 
+#include "gzip_test_util.hpp"
+
 #include <catch2/catch.hpp>
 #include <zlib.h>
 
@@ -10,23 +12,7 @@
 
 using namespace sluice::es;
 
-namespace {
-
-std::string gunzip(const std::string& in) {
-  z_stream zs{};
-  REQUIRE(inflateInit2(&zs, 15 + 16) == Z_OK);
-  std::string out(std::size_t(1) << 22, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  REQUIRE(inflate(&zs, Z_FINISH) == Z_STREAM_END);
-  out.resize(zs.total_out);
-  inflateEnd(&zs);
-  return out;
-}
-
-}  // namespace
+using sluice::testutil::gunzip;
 
 TEST_CASE("es bulk: default index action line is Logstash 7.17's bytes", "[es]") {
   ActionParams p;

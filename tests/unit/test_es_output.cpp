@@ -3,6 +3,8 @@
 // item-level retries.
 #include "plugins/outputs/elasticsearch/output.hpp"
 
+#include "gzip_test_util.hpp"
+
 #include <catch2/catch.hpp>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -19,6 +21,8 @@
 #include <vector>
 
 using namespace sluice;
+
+using sluice::testutil::gunzip;
 
 namespace {
 
@@ -201,20 +205,6 @@ std::vector<std::unique_ptr<Event>> make_events(int n) {
 std::vector<Event*> ptrs(const std::vector<std::unique_ptr<Event>>& v) {
   std::vector<Event*> out;
   for (auto& e : v) out.push_back(e.get());
-  return out;
-}
-
-std::string gunzip(const std::string& in) {
-  z_stream zs{};
-  REQUIRE(inflateInit2(&zs, 15 + 16) == Z_OK);
-  std::string out(std::size_t(1) << 20, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  REQUIRE(inflate(&zs, Z_FINISH) == Z_STREAM_END);
-  out.resize(zs.total_out);
-  inflateEnd(&zs);
   return out;
 }
 
