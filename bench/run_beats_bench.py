@@ -31,20 +31,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 import lumberjack_load  # noqa: E402
 
-SEED_FILTERS = """
-filter {
-  json {
-    source => "message"
-    target => "parsed_json"
-  }
-  if "_jsonparsefailure" in [tags] {
-    mutate {
-      rename => { "message" => "raw_message" }
-      remove_field => [ "parsed_json" ]
-    }
-  }
-}
-"""
+# The seed pipeline's filters, kept once in tests/data/seed-filters.conf.
+with open(os.path.join(ROOT, "tests", "data", "seed-filters.conf")) as _f:
+    SEED_FILTERS = "\n" + _f.read()
 CONFIGS = {
     "null": 'input { beats { port => 0 host => "127.0.0.1" } }\noutput { null {} }\n',
     "seed": 'input { beats { port => 0 host => "127.0.0.1" } }\n' + SEED_FILTERS + "output { null {} }\n",

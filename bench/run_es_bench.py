@@ -40,20 +40,9 @@ ROOT = os.path.dirname(HERE)
 GEN = os.path.join(os.path.dirname(ROOT), "shared", "bench-data", "gen_events.py")
 TARGET_EPS = 120_000
 
-SEED_FILTERS = """
-filter {
-  json {
-    source => "message"
-    target => "parsed_json"
-  }
-  if "_jsonparsefailure" in [tags] {
-    mutate {
-      rename => { "message" => "raw_message" }
-      remove_field => [ "parsed_json" ]
-    }
-  }
-}
-"""
+# The seed pipeline's filters, kept once in tests/data/seed-filters.conf.
+with open(os.path.join(ROOT, "tests", "data", "seed-filters.conf")) as _f:
+    SEED_FILTERS = "\n" + _f.read()
 
 ROOT_JSON = json.dumps({
     "name": "bench-sink", "cluster_name": "bench", "cluster_uuid": "AAAAAAAAAAAAAAAAAAAAAA",

@@ -141,20 +141,9 @@ def seed_events(n, day_split=None):
     return events
 
 
-SEED_FILTERS = """
-filter {
-  json {
-    source => "message"
-    target => "parsed_json"
-  }
-  if "_jsonparsefailure" in [tags] {
-    mutate {
-      rename => { "message" => "raw_message" }
-      remove_field => [ "parsed_json" ]
-    }
-  }
-}
-"""
+# The seed pipeline's filters, kept once in tests/data/seed-filters.conf.
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "seed-filters.conf")) as _f:
+    SEED_FILTERS = "\n" + _f.read()
 
 
 class Sluice:
