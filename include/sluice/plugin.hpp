@@ -68,6 +68,9 @@ class Plugin {
   virtual ~Plugin() = default;
   const std::string& id() const { return id_; }
   void set_id(std::string id) { id_ = std::move(id); }
+  // The plugin's config name (`json`, `mutate`, `beats`), set by the compiler.
+  const std::string& name() const { return name_; }
+  void set_name(std::string name) { name_ = std::move(name); }
   PluginMetrics& metrics() { return metrics_; }
   const PluginMetrics& metrics() const { return metrics_; }
   // Called once before the first event; may throw std::runtime_error with an operator-facing message.
@@ -77,6 +80,7 @@ class Plugin {
 
  private:
   std::string id_;
+  std::string name_;
   PluginMetrics metrics_;
 };
 

@@ -129,6 +129,7 @@ class Lowering {
       p.release();
       std::unique_ptr<Codec> out(codec);
       out->set_id(codec_cfg->id);
+      out->set_name(entry->schema.name);
       return out;
     };
     try {
@@ -172,6 +173,7 @@ class Lowering {
       return nullptr;
     }
     plugin->set_id(cfg.id);
+    plugin->set_name(decl.name);
     *out_cfg = std::move(cfg);
     return plugin;
   }

@@ -1,8 +1,10 @@
 // A running pipeline: inputs push into a bounded queue; `workers` threads take batches, run the
-// filter graph, then the outputs.
+// filter graph, then the outputs. The agent (runtime/agent.hpp) owns several of them, starts,
+// reloads and stops them; run_pipeline() runs a single one in the foreground.
 #pragma once
 
 #include "compiler/graph.hpp"
+#include "runtime/stats.hpp"
 
 #include <memory>
 #include <string>
@@ -18,9 +20,44 @@ struct PipelineSettings {
   enum class Ordered { Auto, True, False } ordered = Ordered::Auto;
 };
 
-// Runs `pipeline` until every input has finished (stdin EOF, generator count reached) and the
-// queue is drained, or until SIGINT/SIGTERM (then inputs stop, in-flight events drain). Logs
-// Logstash's start and stop lines. Returns the process exit code.
+class Pipeline {
+ public:
+  Pipeline(std::unique_ptr<CompiledPipeline> compiled, PipelineSettings settings);
+  ~Pipeline();  // request_stop() + join() if still running
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  // Starts filters, outputs, then inputs, then the threads; logs "Starting pipeline" and
+  // "Pipeline started". On failure (a plugin's start() threw, pipeline.ordered with workers > 1)
+  // nothing is left running and *error says what to fix.
+  bool start(std::string* error);
+  // Stops the inputs; the workers drain what was queued. Returns at once.
+  void request_stop();
+  // True once every worker has exited (all inputs finished and the queue is drained).
+  bool finished() const;
+  // Waits for inputs and workers, closes the plugins, logs "Pipeline terminated". Returns false if
+  // a worker failed. Idempotent.
+  bool join();
+
+  const PipelineSettings& settings() const { return settings_; }
+  const CompiledPipeline& compiled() const { return *compiled_; }
+  int workers() const { return workers_; }
+  // Counters, plugin stats and queue stats (the identity fields are the agent's to fill).
+  void fill_stats(PipelineSnapshot* s) const;
+  // Events queued but not yet processed, and the number of events in workers' hands.
+  uint64_t inflight() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<CompiledPipeline> compiled_;
+  PipelineSettings settings_;
+  int workers_ = 1;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Runs `pipeline` in the foreground until every input has finished (stdin EOF, generator count
+// reached) and the queue is drained, or until SIGINT/SIGTERM (then inputs stop, in-flight events
+// drain; a second signal exits 1 at once). Returns the process exit code.
 int run_pipeline(std::unique_ptr<CompiledPipeline> pipeline, const PipelineSettings& settings);
 
 }  // namespace sluice

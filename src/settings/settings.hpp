@@ -1,0 +1,124 @@
+// Node and pipeline settings as Logstash resolves them: defaults < logstash.yml < environment
+// (the Docker image's env2yaml mapping, when enabled) < command line; then pipelines.yml entries
+// overlay the result per pipeline (used only when neither -f/-e nor path.config/config.string is
+// set). One table (settings.cpp) declares every known setting with its type, default and
+// validation; logstash.yml, -S, the flags, the environment and pipelines.yml all go through it.
+#pragma once
+
+#include "runtime/pipeline.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice::settings {
+
+struct QueueSettings {
+  std::string type = "memory";  // memory | persisted
+  std::string path;             // path.queue (default <path.data>/queue); the pipeline's dir is <path>/<id>
+  uint64_t max_bytes = 1024ull << 20;
+  uint64_t page_capacity = 64ull << 20;
+  uint64_t max_events = 0;  // 0: unlimited
+  int checkpoint_writes = 1024;
+  int checkpoint_acks = 1024;
+  int checkpoint_interval_ms = 1000;
+  bool checkpoint_retry = true;
+  bool drain = false;
+  std::string compression = "none";
+};
+
+struct DeadLetterQueueSettings {
+  bool enable = false;
+  std::string path;  // path.dead_letter_queue (default <path.data>/dead_letter_queue); per-pipeline sub-dir
+  uint64_t max_bytes = 1024ull << 20;
+  std::string storage_policy = "drop_newer";  // drop_newer | drop_older
+  int flush_interval_ms = 5000;
+  std::string retain_age;  // "" or e.g. "5d"
+};
+
+// One pipeline to run: where its config comes from and how it runs.
+struct PipelineSpec {
+  PipelineSettings runtime;  // id, workers, batch size/delay, ordered
+  std::vector<std::string> path_config;        // -f / path.config (files, dirs, globs)
+  std::optional<std::string> config_string;    // -e / config.string
+  bool support_escapes = false;
+  bool config_debug = false;
+  bool reloadable = true;        // pipeline.reloadable
+  bool unsafe_shutdown = false;  // pipeline.unsafe_shutdown
+  std::string ecs_compatibility = "v8";
+  QueueSettings queue;
+  DeadLetterQueueSettings dead_letter_queue;
+  // Every explicitly set setting of this pipeline as "name=value" lines, sorted: part of the
+  // pipeline's hash (a change reloads it).
+  std::string settings_fingerprint;
+};
+
+struct ApiSettings {
+  bool enabled = true;
+  std::string host = "127.0.0.1";
+  int port_first = 9600;  // api.http.port "9600-9700" or a single port
+  int port_last = 9700;
+  std::string environment = "production";
+  // api.auth.* and api.ssl.* (issue 7): parsed and validated here, enforced by the API server.
+  std::string auth_type = "none";  // none | basic
+  std::string auth_basic_username;
+  std::string auth_basic_password;
+  bool ssl_enabled = false;
+  std::string ssl_keystore_path;
+  std::string ssl_keystore_password;
+};
+
+struct NodeSettings {
+  std::string path_settings;  // directory of logstash.yml / pipelines.yml ("" = none found)
+  std::string path_data;
+  std::string path_logs;
+  std::string node_name;  // default: hostname
+  std::string log_level = "info";
+  std::string log_format = "plain";  // plain | json
+  bool test_and_exit = false;        // -t
+  enum class Debug { Off, Text, Dot } config_debug = Debug::Off;
+  bool reload_automatic = false;
+  int reload_interval_ms = 3000;
+  ApiSettings api;
+  std::vector<PipelineSpec> pipelines;  // from -f/-e/path.config/config.string, or pipelines.yml
+  bool from_pipelines_yml = false;
+  std::string pipelines_yml_path;  // the file pipelines came from (for reload and messages)
+  // Lines to log once start-up logging is configured: settings ignored on purpose (JVM options,
+  // xpack.*), deprecations, "Setting 'x' from environment.", "Ignoring the 'pipelines.yml' file...".
+  std::vector<std::string> warnings;
+  std::vector<std::string> infos;
+};
+
+// The raw inputs of resolution: what the command line said and what the process sees.
+struct ResolveInput {
+  // Settings given on the command line, in order, by Logstash name ("pipeline.workers" for -w).
+  std::vector<std::pair<std::string, std::string>> cli;
+  // The environment (name -> value); used for ${VAR} in logstash.yml and pipelines.yml, and for the
+  // env2yaml mapping when `env_settings` is true.
+  std::map<std::string, std::string> env;
+  bool env_settings = false;  // apply PIPELINE_WORKERS=4 etc. (the image sets SLUICE_SETTINGS_FROM_ENV=true)
+  std::string home;           // $LS_HOME: default path.settings is <home>/config, path.data <home>/data
+};
+
+// Reads logstash.yml (and pipelines.yml when it applies), validates every setting, and fills
+// *out. On failure returns false with *error as Logstash words it, e.g.
+//   Your settings are invalid. Reason: Setting "foo.bar" doesn't exist. Please check if you haven't made a typo.
+// Errors name the file, and line and column for YAML syntax errors.
+bool resolve(const ResolveInput& in, NodeSettings* out, std::string* error);
+
+// Re-reads only the pipeline definitions (pipelines.yml, or the single -f/path.config pipeline)
+// with the node settings fixed at start-up: used by reload. Same error contract as resolve().
+bool reload_pipelines(const ResolveInput& in, const NodeSettings& node, std::vector<PipelineSpec>* out,
+                      std::string* error);
+
+// Logstash's value syntaxes: "64mb" (binary multiples, b|kb|mb|gb|tb|pb, case-insensitive, a
+// bare number is an error) and "3s" (integer + nanos|micros|ms|s|m|h|d).
+bool parse_bytes(const std::string& s, uint64_t* out);
+bool parse_duration_ms(const std::string& s, int64_t* out);
+
+// Every setting name this build knows, sorted (for "did you mean" and the README).
+std::vector<std::string> known_settings();
+
+}  // namespace sluice::settings
