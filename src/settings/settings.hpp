@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sluice::settings {
@@ -36,6 +37,7 @@ struct DeadLetterQueueSettings {
   std::string storage_policy = "drop_newer";  // drop_newer | drop_older
   int flush_interval_ms = 5000;
   std::string retain_age;  // "" or e.g. "5d"
+  int flush_check_interval_ms = 1000;  // dead_letter_queue.flush_check_interval
 };
 
 // One pipeline to run: where its config comes from and how it runs.
@@ -68,6 +70,10 @@ struct ApiSettings {
   bool ssl_enabled = false;
   std::string ssl_keystore_path;
   std::string ssl_keystore_password;
+  std::vector<std::string> ssl_supported_protocols;  // api.ssl.supported_protocols (empty: the library's defaults)
+  // resolve() already checked: basic auth has a username and a password that passes
+  // api.auth.basic.password_policy.* (mode ERROR fails, WARN warns); SSL has a keystore path that
+  // exists and a password. With SSL and basic auth and no explicit api.http.host, host is 0.0.0.0.
 };
 
 struct NodeSettings {
@@ -85,6 +91,13 @@ struct NodeSettings {
   std::vector<PipelineSpec> pipelines;  // from -f/-e/path.config/config.string, or pipelines.yml
   bool from_pipelines_yml = false;
   std::string pipelines_yml_path;  // the file pipelines came from (for reload and messages)
+  std::string path_queue;             // effective path.queue ("" when path.data is unknown)
+  std::string path_dead_letter_queue; // effective path.dead_letter_queue
+  std::string field_reference_escape_style = "none";  // accepted; Sluice reads field references as `none`
+  // The explicitly set pipeline settings of the process level (logstash.yml < environment < command
+  // line) as canonical "name" -> "value" pairs: the base every pipelines.yml entry is laid over,
+  // kept so that reload_pipelines() sees the start-up settings.
+  std::vector<std::pair<std::string, std::string>> pipeline_defaults;
   // Lines to log once start-up logging is configured: settings ignored on purpose (JVM options,
   // xpack.*), deprecations, "Setting 'x' from environment.", "Ignoring the 'pipelines.yml' file...".
   std::vector<std::string> warnings;
@@ -113,12 +126,35 @@ bool resolve(const ResolveInput& in, NodeSettings* out, std::string* error);
 bool reload_pipelines(const ResolveInput& in, const NodeSettings& node, std::vector<PipelineSpec>* out,
                       std::string* error);
 
-// Logstash's value syntaxes: "64mb" (binary multiples, b|kb|mb|gb|tb|pb, case-insensitive, a
-// bare number is an error) and "3s" (integer + nanos|micros|ms|s|m|h|d).
+// Logstash's value syntaxes: "64mb" (binary multiples, b|kb|mb|gb|tb|pb or k|m|g|t|p,
+// case-insensitive, a decimal number allowed as in "1.5gb", a bare number is an error) and "3s"
+// (integer + nanos|micros|ms|s|m|h|d, case-insensitive; decimals rejected). parse_duration_ms
+// truncates to whole milliseconds ("1500micros" -> 1).
 bool parse_bytes(const std::string& s, uint64_t* out);
 bool parse_duration_ms(const std::string& s, int64_t* out);
+bool parse_duration_ns(const std::string& s, int64_t* out);
 
-// Every setting name this build knows, sorted (for "did you mean" and the README).
+// Every setting name this build knows, sorted (for "did you mean" and the README): the ones Sluice
+// uses, the ones it ignores on purpose and the deprecated aliases. Families accepted by prefix
+// (xpack.*, monitoring.*, keystore.*, otel.*, slowlog.*) are listed by their known members.
 std::vector<std::string> known_settings();
+
+// What the table says about one setting (for docs and tests).
+struct SettingInfo {
+  std::string name;
+  std::string type;           // "boolean", "positive integer", "bytes", "duration", ...
+  std::string default_value;  // as Logstash documents it ("64mb", "<path.data>/queue", "" for none)
+  std::vector<std::string> options;  // accepted values of enumerations
+  bool pipeline = false;      // allowed in pipelines.yml (Logstash's PIPELINE_SETTINGS_WHITE_LIST)
+  bool used = true;           // false: accepted and ignored on purpose, with a warning
+  std::string note;           // why it is ignored, or the canonical name of a deprecated alias
+  bool alias = false;
+};
+std::optional<SettingInfo> describe_setting(const std::string& name);
+
+// The Docker image's env2yaml mapping: the setting an environment variable name sets (its name
+// lowercased with `.` and `_` removed equals an allow-listed setting's name treated the same way),
+// or "" when it sets none.
+std::string env_setting_name(const std::string& variable);
 
 }  // namespace sluice::settings
