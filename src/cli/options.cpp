@@ -1,143 +1,104 @@
+// Command-line parsing (see options.hpp). Every flag that sets a Logstash setting is returned as a
+// (setting name, value) pair; values are validated later, together with logstash.yml, by
+// settings::resolve, so `-w abc` fails there with `Invalid value "abc" for pipeline.workers: ...`.
+//
+// Boolean flags follow Logstash's patched Clamp: `-t`, `--flag=true|false`, or `--flag VALUE` when
+// the next argument does not start with '-'.
 #include "cli/options.hpp"
 
-#include "sluice/log.hpp"
-
-#include <charconv>
-#include <functional>
 #include <map>
-#include <thread>
 
 namespace sluice::cli {
 namespace {
 
-bool parse_int(const std::string& s, int* out) {
-  int v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return false;
-  *out = v;
-  return true;
-}
-
-bool parse_bool(const std::string& s, bool* out) {
-  if (s == "true") {
-    *out = true;
-    return true;
-  }
-  if (s == "false") {
-    *out = false;
-    return true;
-  }
-  return false;
-}
-
-// Applies one setting by its Logstash name (flags and -S use the same table).
-bool apply_setting(const std::string& name, const std::string& value, Options* o, std::string* error) {
-  auto bad = [&](const char* expected) {
-    *error = "Invalid value \"" + value + "\" for " + name + ": expected " + expected;
-    return false;
-  };
-  if (name == "path.config") {
-    o->path_config = value;
-  } else if (name == "config.string") {
-    o->config_string = value;
-  } else if (name == "config.test_and_exit") {
-    if (!parse_bool(value, &o->test_and_exit)) return bad("true or false");
-  } else if (name == "config.debug") {
-    bool b = false;
-    if (value == "dot") {
-      o->config_debug = Options::Debug::Dot;
-    } else if (parse_bool(value, &b)) {
-      o->config_debug = b ? Options::Debug::Text : Options::Debug::Off;
-    } else {
-      return bad("true, false or dot");
-    }
-  } else if (name == "config.support_escapes") {
-    if (!parse_bool(value, &o->support_escapes)) return bad("true or false");
-  } else if (name == "pipeline.workers") {
-    int n = 0;
-    if (!parse_int(value, &n) || n < 1) return bad("a positive integer");
-    o->pipeline.workers = n;
-    o->pipeline.workers_explicit = true;
-  } else if (name == "pipeline.batch.size") {
-    int n = 0;
-    if (!parse_int(value, &n) || n < 1) return bad("a positive integer");
-    o->pipeline.batch_size = n;
-  } else if (name == "pipeline.batch.delay") {
-    int n = 0;
-    if (!parse_int(value, &n) || n < 0) return bad("a non-negative number of milliseconds");
-    o->pipeline.batch_delay_ms = n;
-  } else if (name == "pipeline.id") {
-    if (value.empty()) return bad("a non-empty id");
-    o->pipeline.id = value;
-  } else if (name == "pipeline.ordered") {
-    if (value == "auto") o->pipeline.ordered = PipelineSettings::Ordered::Auto;
-    else if (value == "true") o->pipeline.ordered = PipelineSettings::Ordered::True;
-    else if (value == "false") o->pipeline.ordered = PipelineSettings::Ordered::False;
-    else return bad("auto, true or false");
-  } else if (name == "log.level") {
-    log::Level l;
-    if (!log::parse_level(value, &l)) return bad("one of fatal, error, warn, info, debug, trace");
-    o->log_level = value;
-  } else if (name == "log.format") {
-    if (value != "plain" && value != "json") return bad("plain or json");
-    o->log_format = value;
-  } else if (name == "path.settings" || name == "path.data" || name == "path.logs" || name == "node.name" ||
-             name == "api.http.host" || name == "api.http.port" || name == "api.enabled" ||
-             name == "pipeline.ecs_compatibility") {
-    o->warnings.push_back("The setting '" + name + "' is accepted for compatibility but not used by sluice");
-  } else {
-    *error = "Unknown setting '" + name + "'";
-    return false;
-  }
-  return true;
-}
+enum class Kind {
+  Value,        // takes a value: --flag VALUE or --flag=VALUE
+  Bool,         // a boolean flag (see above)
+  SettingPair,  // -S KEY=VALUE
+  Deprecated,   // --verbose, --debug, --quiet: log.level with a warning
+  Unsupported,  // accepted by Logstash, meaningless here: a usage error that says why
+  Version,
+  Help,
+  ListPlugins,
+  DescribePlugin,
+};
 
 struct Flag {
-  const char* setting;  // Logstash setting name, or a pseudo name for CLI-only flags
-  bool takes_value;
-  const char* implicit = nullptr;  // the value of a flag given without one (boolean flags)
+  const char* setting;  // the Logstash setting, or the message / fixed value for the other kinds
+  Kind kind;
 };
 
 const std::map<std::string, Flag>& flags() {
   static const std::map<std::string, Flag> f = {
-      {"-f", {"path.config", true}},
-      {"--path.config", {"path.config", true}},
-      {"-e", {"config.string", true}},
-      {"--config.string", {"config.string", true}},
-      {"-t", {"config.test_and_exit", false, "true"}},
-      {"--config.test_and_exit", {"config.test_and_exit", false, "true"}},
-      {"--config.debug", {"config.debug", false, "true"}},
-      {"--config.support_escapes", {"config.support_escapes", false, "true"}},
-      {"-w", {"pipeline.workers", true}},
-      {"--pipeline.workers", {"pipeline.workers", true}},
-      {"-b", {"pipeline.batch.size", true}},
-      {"--pipeline.batch.size", {"pipeline.batch.size", true}},
-      {"-u", {"pipeline.batch.delay", true}},
-      {"--pipeline.batch.delay", {"pipeline.batch.delay", true}},
-      {"--pipeline.id", {"pipeline.id", true}},
-      {"--pipeline.ordered", {"pipeline.ordered", true}},
-      {"--log.level", {"log.level", true}},
-      {"--log.format", {"log.format", true}},
-      {"--path.settings", {"path.settings", true}},
-      {"--path.data", {"path.data", true}},
-      {"-l", {"path.logs", true}},
-      {"--path.logs", {"path.logs", true}},
-      {"-n", {"node.name", true}},
-      {"--node.name", {"node.name", true}},
-      {"--api.http.host", {"api.http.host", true}},
-      {"--api.http.port", {"api.http.port", true}},
-      {"--api.enabled", {"api.enabled", true}},
-      {"--pipeline.ecs_compatibility", {"pipeline.ecs_compatibility", true}},
-      {"-S", {"-S", true}},
-      {"--setting", {"-S", true}},
-      {"-V", {"version", false}},
-      {"--version", {"version", false}},
-      {"-h", {"help", false}},
-      {"--help", {"help", false}},
-      {"--list-plugins", {"list-plugins", false}},
-      {"--describe-plugin", {"describe-plugin", true}},
+      // Config.
+      {"-f", {"path.config", Kind::Value}},
+      {"--path.config", {"path.config", Kind::Value}},
+      {"-e", {"config.string", Kind::Value}},
+      {"--config.string", {"config.string", Kind::Value}},
+      {"-t", {"config.test_and_exit", Kind::Bool}},
+      {"--config.test_and_exit", {"config.test_and_exit", Kind::Bool}},
+      {"-r", {"config.reload.automatic", Kind::Bool}},
+      {"--config.reload.automatic", {"config.reload.automatic", Kind::Bool}},
+      {"--config.reload.interval", {"config.reload.interval", Kind::Value}},
+      {"--config.debug", {"config.debug", Kind::Bool}},
+      {"--config.support_escapes", {"config.support_escapes", Kind::Bool}},
+      {"--field-reference-escape-style", {"config.field_reference.escape_style", Kind::Value}},
+      // Pipeline.
+      {"-w", {"pipeline.workers", Kind::Value}},
+      {"--pipeline.workers", {"pipeline.workers", Kind::Value}},
+      {"-b", {"pipeline.batch.size", Kind::Value}},
+      {"--pipeline.batch.size", {"pipeline.batch.size", Kind::Value}},
+      {"-u", {"pipeline.batch.delay", Kind::Value}},
+      {"--pipeline.batch.delay", {"pipeline.batch.delay", Kind::Value}},
+      {"--pipeline.id", {"pipeline.id", Kind::Value}},
+      {"--pipeline.ordered", {"pipeline.ordered", Kind::Value}},
+      {"--pipeline.ecs_compatibility", {"pipeline.ecs_compatibility", Kind::Value}},
+      {"--pipeline.unsafe_shutdown", {"pipeline.unsafe_shutdown", Kind::Bool}},
+      {"--pipeline.batch.output_chunking.growth_threshold_factor",
+       {"pipeline.batch.output_chunking.growth_threshold_factor", Kind::Value}},
+      {"--plugin-classloaders", {"pipeline.plugin_classloaders", Kind::Bool}},
+      // Paths.
+      {"--path.settings", {"path.settings", Kind::Value}},
+      {"--path.data", {"path.data", Kind::Value}},
+      {"-l", {"path.logs", Kind::Value}},
+      {"--path.logs", {"path.logs", Kind::Value}},
+      {"-p", {"path.plugins", Kind::Value}},
+      {"--path.plugins", {"path.plugins", Kind::Value}},
+      // Node, logging, API.
+      {"-n", {"node.name", Kind::Value}},
+      {"--node.name", {"node.name", Kind::Value}},
+      {"--log.level", {"log.level", Kind::Value}},
+      {"--log.format", {"log.format", Kind::Value}},
+      {"--log.format.json.fix_duplicate_message_fields",
+       {"log.format.json.fix_duplicate_message_fields", Kind::Value}},
+      {"--api.enabled", {"api.enabled", Kind::Value}},
+      {"--api.http.host", {"api.http.host", Kind::Value}},
+      {"--api.http.port", {"api.http.port", Kind::Value}},
+      {"--enable-local-plugin-development", {"enable-local-plugin-development", Kind::Bool}},
+      // Settings by name.
+      {"-S", {"", Kind::SettingPair}},
+      {"--setting", {"", Kind::SettingPair}},
+      // Deprecated aliases of log.level (Logstash's deprecated_option).
+      {"--verbose", {"info", Kind::Deprecated}},
+      {"--debug", {"debug", Kind::Deprecated}},
+      {"--quiet", {"error", Kind::Deprecated}},
+      // Logstash flags that make no sense here.
+      {"-i", {"sluice has no interactive Ruby shell", Kind::Unsupported}},
+      {"--interactive", {"sluice has no interactive Ruby shell", Kind::Unsupported}},
+      // Sluice's own.
+      {"-V", {"", Kind::Version}},
+      {"--version", {"", Kind::Version}},
+      {"-h", {"", Kind::Help}},
+      {"--help", {"", Kind::Help}},
+      {"--list-plugins", {"", Kind::ListPlugins}},
+      {"--describe-plugin", {"", Kind::DescribePlugin}},
   };
   return f;
+}
+
+bool looks_like_jvm_option(const std::string& arg) {
+  return arg.rfind("-X", 0) == 0 || arg.rfind("-J", 0) == 0 || arg.rfind("-D", 0) == 0 ||
+         arg.rfind("-verbose:", 0) == 0 || arg == "-server";
 }
 
 }  // namespace
@@ -155,11 +116,11 @@ bool parse_args(const std::vector<std::string>& args, Options* o, std::string* e
     }
     auto it = flags().find(arg);
     if (it == flags().end()) {
-      if (arg.rfind("-X", 0) == 0 || arg.rfind("-J", 0) == 0 || arg.rfind("-D", 0) == 0 ||
-          arg.rfind("-verbose:", 0) == 0 || arg == "-server") {
-        *error = "'" + args[i] +
-                 "' looks like a JVM option; sluice is not a JVM program and takes no JVM options (remove it, or "
-                 "drop it from LS_JAVA_OPTS)";
+      if (looks_like_jvm_option(arg)) {
+        *error =
+            "'" + args[i] +
+            "' looks like a JVM option; sluice is not a JVM program and takes no JVM options (remove it, or "
+            "drop it from LS_JAVA_OPTS)";
       } else if (arg.rfind("-", 0) == 0) {
         *error = "Unrecognised option '" + args[i] + "'";
       } else {
@@ -168,54 +129,73 @@ bool parse_args(const std::vector<std::string>& args, Options* o, std::string* e
       return false;
     }
     const Flag& f = it->second;
-    std::string value;
-    if (f.takes_value) {
+    auto take_value = [&](std::string* value) {
       if (inline_value) {
-        value = *inline_value;
-      } else if (i + 1 < args.size()) {
-        value = args[++i];
-      } else {
-        *error = "Option '" + arg + "' needs a value";
-        return false;
+        *value = *inline_value;
+        return true;
       }
-    } else if (inline_value) {
-      value = *inline_value;
-    } else if (f.implicit) {
-      value = f.implicit;
-    }
-    const std::string setting = f.setting;
-    if (setting == "version") {
-      o->show_version = true;
-    } else if (setting == "help") {
-      o->show_help = true;
-    } else if (setting == "list-plugins") {
-      o->list_plugins = true;
-    } else if (setting == "describe-plugin") {
-      o->describe_plugin = value;
-    } else if (setting == "-S") {
-      auto eq = value.find('=');
-      if (eq == std::string::npos) {
-        *error = "-S expects key=value, got '" + value + "'";
-        return false;
+      if (i + 1 < args.size()) {
+        *value = args[++i];
+        return true;
       }
-      if (!apply_setting(value.substr(0, eq), value.substr(eq + 1), o, error)) return false;
-    } else if (!apply_setting(setting, value, o, error)) {
+      *error = "Option '" + arg + "' needs a value";
       return false;
-    }
-  }
-  return true;
-}
-
-bool check_settings(const Options& o, std::string* error) {
-  if (o.path_config && o.config_string) {
-    *error = "Settings 'path.config' (-f) and 'config.string' (-e) can't be used simultaneously.";
-    return false;
-  }
-  if (o.pipeline.ordered == PipelineSettings::Ordered::True) {
-    int workers = o.pipeline.workers > 0 ? o.pipeline.workers : static_cast<int>(std::thread::hardware_concurrency());
-    if (workers > 1) {
-      *error = "enabling the 'pipeline.ordered' setting requires the use of a single pipeline worker";
-      return false;
+    };
+    std::string value;
+    switch (f.kind) {
+      case Kind::Value:
+        if (!take_value(&value)) return false;
+        o->settings.emplace_back(f.setting, value);
+        break;
+      case Kind::Bool:
+        if (inline_value) {
+          value = *inline_value;
+        } else if (i + 1 < args.size() && args[i + 1].rfind("-", 0) != 0) {
+          value = args[++i];
+        } else {
+          value = "true";
+        }
+        o->settings.emplace_back(f.setting, value);
+        break;
+      case Kind::SettingPair: {
+        if (!take_value(&value)) return false;
+        // Logstash splits on the first ':' or '='.
+        auto sep = value.find_first_of(":=");
+        if (sep == std::string::npos || sep == 0) {
+          *error =
+              "failed to parse setting `" + value + "`: -S expects KEY=VALUE (e.g. -S pipeline.workers=2)";
+          return false;
+        }
+        o->settings.emplace_back(value.substr(0, sep), value.substr(sep + 1));
+        break;
+      }
+      case Kind::Deprecated:
+        if (inline_value) {
+          *error = "Option '" + arg + "' takes no value";
+          return false;
+        }
+        o->settings.emplace_back("log.level", f.setting);
+        o->warnings.push_back("DEPRECATION WARNING: The flag [\"" + arg +
+                              "\"] has been deprecated and may be removed in a future release, please use "
+                              "\"--log.level=" +
+                              f.setting + "\" instead.");
+        break;
+      case Kind::Unsupported:
+        *error = "'" + arg + "' is not supported: " + f.setting;
+        return false;
+      case Kind::Version:
+        o->show_version = true;
+        break;
+      case Kind::Help:
+        o->show_help = true;
+        break;
+      case Kind::ListPlugins:
+        o->list_plugins = true;
+        break;
+      case Kind::DescribePlugin:
+        if (!take_value(&value)) return false;
+        o->describe_plugin = value;
+        break;
     }
   }
   return true;
@@ -231,21 +211,43 @@ Options:
                                     Use the given string as the config (stdin in and rubydebug out are
                                     added when the string has no input or output section)
     -t, --config.test_and_exit      Check the configuration and exit: prints "Configuration OK"
+    -r, --config.reload.automatic   Reload pipelines whose config or settings changed (SIGHUP also reloads)
+        --config.reload.interval DURATION
+                                    How often to look for changes with -r (default: 3s)
         --config.debug[=dot]        Print the compiled pipeline graph (as Graphviz DOT with =dot)
         --config.support_escapes    Process escape sequences (\n, \", ...) in quoted strings
+        --field-reference-escape-style STYLE
+                                    none (default), percent or ampersand (only none is implemented)
     -w, --pipeline.workers COUNT    Worker threads running filters and outputs (default: CPU cores)
     -b, --pipeline.batch.size SIZE  Events per worker batch (default: 125)
     -u, --pipeline.batch.delay MS   Longest wait for a full batch, in milliseconds (default: 50)
         --pipeline.id ID            Pipeline id (default: main)
         --pipeline.ordered auto|true|false
                                     Preserve event order (true needs -w 1; auto: only with an explicit -w 1)
+        --pipeline.ecs_compatibility disabled|v1|v8
+                                    Default ecs_compatibility of the plugins (default: v8)
+        --pipeline.unsafe_shutdown  Exit on shutdown even if events are still in flight
+        --path.settings DIR         Directory of logstash.yml and pipelines.yml (default: $LS_HOME/config,
+                                    or $LS_SETTINGS_DIR)
+        --path.data DIR             Data directory: persistent queues, dead letter queues, node id
+                                    (default: $LS_HOME/data)
+    -l, --path.logs DIR             Log directory (default: $LS_HOME/logs; logs go to the console)
+    -n, --node.name NAME            Node name (default: the host name)
         --log.level LEVEL           fatal, error, warn, info (default), debug or trace
         --log.format plain|json     Log line format (default: plain)
-    -S, --setting KEY=VALUE         Set any of the settings above by its Logstash name
+        --api.enabled true|false    Serve the monitoring API (default: true)
+        --api.http.host HOST        Monitoring API address (default: 127.0.0.1)
+        --api.http.port PORT[-PORT] Monitoring API port, or a range to take the first free one of
+                                    (default: 9600-9700)
+    -S, --setting KEY=VALUE         Set any setting by its Logstash name (see docs/settings.md)
+        --verbose, --debug, --quiet Deprecated: --log.level info, debug or error
         --list-plugins              List the built-in plugins
         --describe-plugin NAME      Print a plugin's options (NAME or kind/NAME, e.g. codec/json)
     -V, --version                   Print the version
     -h, --help                      Print this help
+
+Settings are read from <path.settings>/logstash.yml; without -f or -e the pipelines come from
+<path.settings>/pipelines.yml. Command-line options override logstash.yml.
 )";
 }
 
