@@ -229,9 +229,10 @@ const std::vector<const char*>& family_members() {
   return m;
 }
 
-// The Docker image's env2yaml allow-list (docker/data/logstash/env2yaml): the current list plus the
-// 7.x names that are still meaningful here. The 7.x `http.*` names are left out: container
-// platforms set variables such as HTTP_PORT for other purposes.
+// The Docker image's env2yaml allow-list (docker/data/logstash/env2yaml): the current list (8.19,
+// 9.x) plus the older images' names that are still meaningful here. The older images' `http.*`
+// names are left out, as the current images do: container platforms set variables such as
+// HTTP_PORT for other purposes.
 const std::vector<const char*>& env_allow_list() {
   static const std::vector<const char*> l = {
       "api.enabled",
