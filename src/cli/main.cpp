@@ -1,26 +1,70 @@
-// sluice: a Logstash-compatible pipeline processor. Flags follow Logstash's spellings; see
-// cli/options.hpp.
+// sluice: a Logstash-compatible pipeline processor. Flags follow Logstash's spellings (see
+// cli/options.hpp); settings are resolved from logstash.yml, the environment, the command line and
+// pipelines.yml (settings/settings.hpp); the agent runs the pipelines (runtime/agent.hpp).
+//
+// Order of work: parse the flags -> help/version/plugin docs -> resolve settings -> configure
+// logging -> `-t` compiles every pipeline and exits, otherwise the agent runs until shutdown.
 #include "cli/describe.hpp"
 #include "cli/options.hpp"
-#include "compiler/compile.hpp"
-#include "config/loader.hpp"
-#include "runtime/pipeline.hpp"
+#include "runtime/agent.hpp"
+#include "settings/settings.hpp"
 #include "sluice/log.hpp"
 #include "sluice/registry.hpp"
 
+#include <cstdlib>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
+
+extern char** environ;
 
 namespace {
 
 int usage_error(const std::string& message) {
   // As Logstash (Clamp): the message, then a pointer to the help rather than the whole text.
-  std::cerr << "ERROR: " << message << "\n\nSee: 'sluice --help'\n";
+  std::cerr << "ERROR: " << message << "\n\nSee: 'bin/logstash --help'\n";
   return 1;
 }
 
 void fatal(const std::string& message) { sluice::log::write(sluice::log::Level::Fatal, "logstash.runner", message); }
+
+std::map<std::string, std::string> process_environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv(*e);
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos) continue;
+    env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  return env;
+}
+
+// `-t`: every pipeline is read and compiled (plugins validate their options, nothing is started).
+int test_configuration(const sluice::settings::NodeSettings& node) {
+  using namespace sluice;
+  bool ok = true;
+  for (const auto& spec : node.pipelines) {
+    config::Diagnostics diags;
+    PreparedPipeline prepared = prepare_pipeline(spec, true, diags);
+    if (!diags.items().empty()) std::cerr << diags.render();
+    if (!prepared.compiled) {
+      const std::string where = node.pipelines.size() > 1 ? " (pipeline '" + spec.runtime.id + "')" : "";
+      fatal("The given configuration is invalid" + where + ". Reason: " + failure_reason(diags));
+      ok = false;
+      continue;
+    }
+    if (node.pipelines.size() > 1 && node.config_debug != settings::NodeSettings::Debug::Off) {
+      std::cout << "# pipeline " << spec.runtime.id << "\n";
+    }
+    if (node.config_debug == settings::NodeSettings::Debug::Text) std::cout << prepared.compiled->describe();
+    if (node.config_debug == settings::NodeSettings::Debug::Dot) std::cout << prepared.compiled->to_dot();
+  }
+  if (!ok) return 1;
+  std::cout << "Configuration OK\n";
+  log::info("logstash.runner", "Using config.test_and_exit mode. Config Validation Result: OK. Exiting Logstash");
+  return 0;
+}
 
 }  // namespace
 
@@ -38,12 +82,6 @@ int main(int argc, char** argv) {
     std::cout << "sluice " << SLUICE_VERSION << " (Logstash-compatible)\n";
     return 0;
   }
-  log::Level level = log::Level::Info;
-  (void)log::parse_level(opts.log_level, &level);
-  log::set_level(level);
-  log::set_json_format(opts.log_format == "json");
-  for (const std::string& w : opts.warnings) log::warn("logstash.runner", w);
-
   const Registry& registry = Registry::builtin();
   if (opts.list_plugins) {
     std::cout << cli::list_plugins(registry);
@@ -58,52 +96,43 @@ int main(int argc, char** argv) {
     std::cout << out;
     return 0;
   }
-  if (!cli::check_settings(opts, &error)) return usage_error(error);
-  if (!opts.path_config && !opts.config_string) {
-    return usage_error("No configuration given: use -f PATH or -e CONFIG_STRING");
-  }
 
-  config::ConfigSource source;
-  if (opts.path_config) source.paths.push_back(*opts.path_config);
-  if (opts.config_string) source.string = *opts.config_string;
-  config::LoadOptions load_opts;
-  load_opts.support_escapes = opts.support_escapes;
+  settings::ResolveInput input;
+  input.cli = opts.settings;
+  input.env = process_environment();
+  auto env_flag = input.env.find("SLUICE_SETTINGS_FROM_ENV");
+  input.env_settings = env_flag != input.env.end() && env_flag->second == "true";
+  auto home = input.env.find("LS_HOME");
+  if (home != input.env.end()) input.home = home->second;
 
-  config::Diagnostics diags;
-  auto loaded = config::load_config(source, load_opts, diags);
-  std::unique_ptr<CompiledPipeline> pipeline;
-  if (loaded) {
-    CompileOptions copts;
-    copts.pipeline_id = opts.pipeline.id;
-    copts.test_only = opts.test_and_exit;
-    copts.support_escapes = opts.support_escapes;
-    pipeline = compile_pipeline(loaded->files, copts, diags);
-  }
-  if (!diags.items().empty()) std::cerr << diags.render();
-  if (!pipeline) {
-    std::size_t n = diags.error_count();
-    std::string reason = n == 1 ? "1 error in the configuration (see above)"
-                                : std::to_string(n) + " errors in the configuration (see above)";
-    if (n == 1) {
-      for (const auto& d : diags.items()) {
-        if (d.severity == config::Diagnostic::Severity::Error) reason = d.loc.describe() + ": " + d.message;
-      }
-    }
-    if (opts.test_and_exit) {
-      fatal("The given configuration is invalid. Reason: " + reason);
-    } else {
-      fatal("Failed to create the pipeline '" + opts.pipeline.id + "'. Reason: " + reason);
-    }
+  settings::NodeSettings node;
+  if (!settings::resolve(input, &node, &error)) {
+    std::cerr << "ERROR: " << error << "\n";
     return 1;
   }
 
-  if (opts.config_debug == cli::Options::Debug::Text) std::cout << pipeline->describe();
-  if (opts.config_debug == cli::Options::Debug::Dot) std::cout << pipeline->to_dot();
+  log::Level level = log::Level::Info;
+  (void)log::parse_level(node.log_level, &level);
+  log::set_level(level);
+  log::set_json_format(node.log_format == "json");
+  for (const std::string& w : opts.warnings) log::warn("logstash.runner", w);
+  for (const std::string& w : node.warnings) log::warn("logstash.runner", w);
+  for (const std::string& i : node.infos) log::info("logstash.runner", i);
 
-  if (opts.test_and_exit) {
-    std::cout << "Configuration OK\n";
-    log::info("logstash.runner", "Using config.test_and_exit mode. Config Validation Result: OK. Exiting Logstash");
-    return 0;
+  if (node.test_and_exit) return test_configuration(node);
+  if (node.config_debug != settings::NodeSettings::Debug::Off && log::enabled(log::Level::Debug)) {
+    // --config.debug without -t: the compiled graph goes to the log at debug level, as Logstash does.
+    for (const auto& spec : node.pipelines) {
+      config::Diagnostics diags;
+      PreparedPipeline prepared = prepare_pipeline(spec, true, diags);
+      if (prepared.compiled) {
+        log::write(log::Level::Debug, "logstash.javapipeline",
+                   node.config_debug == settings::NodeSettings::Debug::Dot ? prepared.compiled->to_dot()
+                                                                          : prepared.compiled->describe(),
+                   spec.runtime.id);
+      }
+    }
   }
-  return run_pipeline(std::move(pipeline), opts.pipeline);
+  Agent agent(std::move(input), std::move(node));
+  return agent.run();
 }

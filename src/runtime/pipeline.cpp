@@ -1,8 +1,9 @@
 // The pipeline runner: input threads -> memory queue -> worker threads (filters, outputs).
 //
-// Shutdown: SIGINT/SIGTERM (or every input finishing) stops the inputs; the queue is closed once
-// every input thread has returned, the workers drain it, then outputs and filters are closed. A
-// second SIGINT/SIGTERM while draining exits at once with status 1, as Logstash does.
+// Shutdown: request_stop() (or every input finishing) stops the inputs; the queue is closed once
+// every input thread has returned, the workers drain it, then outputs and filters are closed in
+// join(). run_pipeline() adds the foreground signal handling: a second SIGINT/SIGTERM while
+// draining exits at once with status 1, as Logstash does.
 #include "runtime/pipeline.hpp"
 
 #include "runtime/executor.hpp"
@@ -16,7 +17,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <exception>
+#include <mutex>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -45,6 +48,7 @@ class QueueInputContext final : public InputContext {
     return true;
   }
   bool stopping() const override { return stopping_.load(std::memory_order_relaxed); }
+
  private:
   MemoryQueue& queue_;
   const InputDecorations& decorations_;
@@ -75,112 +79,266 @@ bool resolve_ordered(const PipelineSettings& s, int workers, bool* ordered, std:
 
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
+// Linux thread names are at most 15 bytes; Logstash's names (`[main]>worker0`, `[main]<beats`)
+// fit for short pipeline ids and are cut otherwise.
+void name_thread(const std::string& name) { pthread_setname_np(pthread_self(), name.substr(0, 15).c_str()); }
+
 }  // namespace
 
-int run_pipeline(std::unique_ptr<CompiledPipeline> pipeline, const PipelineSettings& settings) {
-  const int workers = settings.workers > 0 ? settings.workers
-                                           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  const size_t batch_size = static_cast<size_t>(std::max(1, settings.batch_size));
+struct Pipeline::Impl {
+  explicit Impl(const CompiledPipeline& p, const PipelineSettings& s, size_t capacity, bool ordered)
+      : queue(capacity), executor(p, s.id, ordered) {}
+
+  MemoryQueue queue;
+  Executor executor;
+  std::atomic<bool> stopping{false};
+  std::atomic<int> inputs_running{0};
+  std::atomic<int> workers_running{0};
+  std::atomic<bool> worker_failed{false};
+  std::atomic<uint64_t> events_in{0};
+  std::vector<std::unique_ptr<QueueInputContext>> contexts;
+  std::vector<std::thread> input_threads;
+  std::vector<std::thread> worker_threads;
+  bool joined = false;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+  // Flow metrics: counters sampled at most once a second; `current` is the rate over the oldest
+  // kept sample (at most ~10 s old), `lifetime` over the pipeline's life.
+  struct Sample {
+    std::chrono::steady_clock::time_point t;
+    uint64_t in, filtered, out, duration_ns, push_ns;
+  };
+  mutable std::mutex flow_mu;
+  mutable std::deque<Sample> samples;
+};
+
+Pipeline::Pipeline(std::unique_ptr<CompiledPipeline> compiled, PipelineSettings settings)
+    : compiled_(std::move(compiled)), settings_(std::move(settings)) {
+  workers_ = settings_.workers > 0 ? settings_.workers
+                                   : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+Pipeline::~Pipeline() {
+  if (impl_ && !impl_->joined) {
+    request_stop();
+    join();
+  }
+}
+
+bool Pipeline::start(std::string* error) {
+  const size_t batch_size = static_cast<size_t>(std::max(1, settings_.batch_size));
   bool ordered = false;
-  if (std::string why; !resolve_ordered(settings, workers, &ordered, &why)) {
-    log::write(log::Level::Error, "logstash.agent",
-               "Failed to execute action: " + why + ". Start with -w 1 or set pipeline.ordered to auto.");
-    return 1;
+  if (std::string why; !resolve_ordered(settings_, workers_, &ordered, &why)) {
+    *error = why + ". Start with -w 1 or set pipeline.ordered to auto.";
+    return false;
+  }
+  {
+    std::ostringstream m;
+    m << "Starting pipeline {:pipeline_id=>" << quoted(settings_.id) << ", \"pipeline.workers\"=>" << workers_
+      << ", \"pipeline.batch.size\"=>" << batch_size << ", \"pipeline.batch.delay\"=>" << settings_.batch_delay_ms
+      << ", \"pipeline.max_inflight\"=>" << workers_ * batch_size << ", \"pipeline.ordered\"=>"
+      << (ordered ? "true" : "false") << ", \"pipeline.sources\"=>[";
+    for (size_t i = 0; i < compiled_->sources.size(); ++i) m << (i ? ", " : "") << quoted(compiled_->sources[i]);
+    m << "]}";
+    log::write(log::Level::Info, kLogger, m.str(), settings_.id);
   }
 
-  // Block the termination signals in every thread; one thread waits for them.
+  // Start filters and outputs, then inputs. A start failure is reported before any event flows;
+  // what was started is closed again.
+  size_t filters_started = 0, outputs_started = 0, inputs_started = 0;
+  try {
+    for (auto& f : compiled_->filters) {
+      f->start();
+      ++filters_started;
+    }
+    for (auto& o : compiled_->outputs) {
+      o->start();
+      ++outputs_started;
+    }
+    for (auto& in : compiled_->inputs) {
+      in.input->start();
+      ++inputs_started;
+    }
+  } catch (const std::exception& ex) {
+    for (size_t i = 0; i < inputs_started; ++i) compiled_->inputs[i].input->close();
+    for (size_t i = 0; i < filters_started; ++i) compiled_->filters[i]->close();
+    for (size_t i = 0; i < outputs_started; ++i) compiled_->outputs[i]->close();
+    *error = std::string(ex.what()) + ". Fix the plugin's settings and start again.";
+    return false;
+  }
+
+  impl_ = std::make_unique<Impl>(*compiled_, settings_, static_cast<size_t>(workers_) * batch_size, ordered);
+  Impl& im = *impl_;
+  im.inputs_running = static_cast<int>(compiled_->inputs.size());
+  for (auto& in : compiled_->inputs) {
+    im.contexts.push_back(
+        std::make_unique<QueueInputContext>(im.queue, in.decorations, *in.input, im.stopping, im.events_in));
+    QueueInputContext* ctx = im.contexts.back().get();
+    Input* input = in.input.get();
+    std::string name = in.name;
+    im.input_threads.emplace_back([this, ctx, input, name] {
+      name_thread("[" + settings_.id + "]<" + name);
+      try {
+        input->run(*ctx);
+      } catch (const std::exception& ex) {
+        log::write(log::Level::Error, kLogger,
+                   "A plugin had an unrecoverable error and stopped: input " + name + ": " + ex.what(), settings_.id,
+                   input->id());
+      }
+      if (impl_->inputs_running.fetch_sub(1) == 1) impl_->queue.close();  // the last input closes the queue
+    });
+  }
+  if (compiled_->inputs.empty()) im.queue.close();
+
+  im.workers_running = workers_;
+  for (int w = 0; w < workers_; ++w) {
+    im.worker_threads.emplace_back([this, w, batch_size] {
+      name_thread("[" + settings_.id + "]>worker" + std::to_string(w));
+      Impl& im = *impl_;
+      std::vector<std::unique_ptr<Event>> batch;
+      batch.reserve(batch_size);
+      try {
+        while (im.queue.read_batch(batch, batch_size, std::chrono::milliseconds(settings_.batch_delay_ms))) {
+          im.executor.run(batch);
+          batch.clear();
+        }
+      } catch (const std::exception& ex) {
+        im.worker_failed = true;
+        log::write(log::Level::Error, kLogger,
+                   std::string("Pipeline worker error, the pipeline will stop: ") + ex.what(), settings_.id);
+        request_stop();
+        // Keep draining so blocked inputs can finish; events of the failed batch are lost.
+        std::vector<std::unique_ptr<Event>> rest;
+        while (im.queue.read_batch(rest, batch_size, std::chrono::milliseconds(1))) rest.clear();
+      }
+      im.workers_running.fetch_sub(1);
+    });
+  }
+  im.started = std::chrono::steady_clock::now();
+  log::write(log::Level::Info, kLogger, "Pipeline started {\"pipeline.id\"=>" + quoted(settings_.id) + "}",
+             settings_.id);
+  return true;
+}
+
+void Pipeline::request_stop() {
+  if (!impl_) return;
+  if (impl_->stopping.exchange(true)) return;
+  for (auto& in : compiled_->inputs) in.input->stop();
+}
+
+bool Pipeline::finished() const { return !impl_ || impl_->workers_running.load() == 0; }
+
+bool Pipeline::join() {
+  if (!impl_) return true;
+  Impl& im = *impl_;
+  if (im.joined) return !im.worker_failed;
+  for (auto& t : im.worker_threads) t.join();
+  for (auto& t : im.input_threads) t.join();
+  for (auto& in : compiled_->inputs) in.input->close();
+  for (auto& f : compiled_->filters) f->close();
+  for (auto& o : compiled_->outputs) o->close();
+  im.joined = true;
+  std::ostringstream m;
+  m << "Pipeline terminated {\"pipeline.id\"=>" << quoted(settings_.id) << ", \"events.in\"=>" << im.events_in.load()
+    << ", \"events.filtered\"=>" << im.executor.events_filtered() << ", \"events.out\"=>"
+    << im.executor.events_out() << "}";
+  log::write(log::Level::Info, kLogger, m.str(), settings_.id);
+  return !im.worker_failed;
+}
+
+uint64_t Pipeline::inflight() const {
+  if (!impl_) return 0;
+  const uint64_t in = impl_->events_in.load(std::memory_order_relaxed);
+  const uint64_t filtered = impl_->executor.events_filtered();
+  return in > filtered ? in - filtered : 0;
+}
+
+void Pipeline::fill_stats(PipelineSnapshot* s) const {
+  s->workers = workers_;
+  s->batch_size = settings_.batch_size;
+  s->batch_delay_ms = settings_.batch_delay_ms;
+  s->sources = compiled_->sources;
+  auto ns_to_ms = [](uint64_t ns) { return ns / 1'000'000; };
+  for (const auto& in : compiled_->inputs) {
+    PluginStats p;
+    p.kind = PluginStats::Kind::Input;
+    p.id = in.input->id();
+    p.name = in.name;
+    p.events_out = in.input->metrics().events_out.load(std::memory_order_relaxed);
+    s->plugins.push_back(std::move(p));
+  }
+  auto add = [&](const Plugin& pl, PluginStats::Kind kind) {
+    PluginStats p;
+    p.kind = kind;
+    p.id = pl.id();
+    p.name = pl.name();
+    p.events_in = pl.metrics().events_in.load(std::memory_order_relaxed);
+    p.events_out = pl.metrics().events_out.load(std::memory_order_relaxed);
+    p.duration_ms = ns_to_ms(pl.metrics().duration_ns.load(std::memory_order_relaxed));
+    s->plugins.push_back(std::move(p));
+  };
+  for (const auto& f : compiled_->filters) add(*f, PluginStats::Kind::Filter);
+  for (const auto& o : compiled_->outputs) add(*o, PluginStats::Kind::Output);
+  s->queue.type = "memory";
+  if (!impl_) return;
+  const Impl& im = *impl_;
+  s->queue.events_count = im.queue.size();
+  s->events_in = im.events_in.load(std::memory_order_relaxed);
+  s->events_filtered = im.executor.events_filtered();
+  s->events_out = im.executor.events_out();
+  const uint64_t duration_ns = im.executor.duration_ns();
+  const uint64_t push_ns = im.queue.push_blocked_ns();
+  s->duration_ms = ns_to_ms(duration_ns);
+  s->queue_push_duration_ms = ns_to_ms(push_ns);
+
+  const auto now = std::chrono::steady_clock::now();
+  const Impl::Sample cur{now, s->events_in, s->events_filtered, s->events_out, duration_ns, push_ns};
+  auto secs = [](auto d) { return std::chrono::duration<double>(d).count(); };
+  const double life = std::max(1e-3, secs(now - im.started));
+  s->input_throughput.lifetime = static_cast<double>(cur.in) / life;
+  s->filter_throughput.lifetime = static_cast<double>(cur.filtered) / life;
+  s->output_throughput.lifetime = static_cast<double>(cur.out) / life;
+  std::lock_guard lock(im.flow_mu);
+  if (im.samples.empty() || now - im.samples.back().t >= std::chrono::seconds(1)) im.samples.push_back(cur);
+  while (im.samples.size() > 2 && now - im.samples[1].t >= std::chrono::seconds(10)) im.samples.pop_front();
+  const Impl::Sample& base = im.samples.front();
+  const double window = secs(now - base.t);
+  if (window >= 0.5) {
+    s->input_throughput.current = static_cast<double>(cur.in - base.in) / window;
+    s->filter_throughput.current = static_cast<double>(cur.filtered - base.filtered) / window;
+    s->output_throughput.current = static_cast<double>(cur.out - base.out) / window;
+    s->worker_concurrency = static_cast<double>(cur.duration_ns - base.duration_ns) / 1e9 / window;
+    s->worker_utilization = 100.0 * s->worker_concurrency / workers_;
+    s->queue_backpressure = static_cast<double>(cur.push_ns - base.push_ns) / 1e9 / window;
+  } else {
+    s->input_throughput.current = s->input_throughput.lifetime;
+    s->filter_throughput.current = s->filter_throughput.lifetime;
+    s->output_throughput.current = s->output_throughput.lifetime;
+    s->worker_concurrency = static_cast<double>(duration_ns) / 1e9 / life;
+    s->worker_utilization = 100.0 * s->worker_concurrency / workers_;
+    s->queue_backpressure = static_cast<double>(push_ns) / 1e9 / life;
+  }
+}
+
+int run_pipeline(std::unique_ptr<CompiledPipeline> compiled, const PipelineSettings& settings) {
+  // Block the termination signals in every thread; this thread waits for them.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  {
-    std::ostringstream m;
-    m << "Starting pipeline {:pipeline_id=>" << quoted(settings.id) << ", \"pipeline.workers\"=>" << workers
-      << ", \"pipeline.batch.size\"=>" << batch_size << ", \"pipeline.batch.delay\"=>" << settings.batch_delay_ms
-      << ", \"pipeline.max_inflight\"=>" << workers * batch_size << ", \"pipeline.ordered\"=>"
-      << (ordered ? "true" : "false") << ", \"pipeline.sources\"=>[";
-    for (size_t i = 0; i < pipeline->sources.size(); ++i) m << (i ? ", " : "") << quoted(pipeline->sources[i]);
-    m << "]}";
-    log::write(log::Level::Info, kLogger, m.str(), settings.id);
-  }
-
-  // Start filters and outputs, then inputs. A start failure is fatal before any event flows.
-  try {
-    for (auto& f : pipeline->filters) f->start();
-    for (auto& o : pipeline->outputs) o->start();
-    for (auto& in : pipeline->inputs) in.input->start();
-  } catch (const std::exception& ex) {
-    log::write(log::Level::Error, "logstash.agent",
-               std::string("Pipeline failed to start: ") + ex.what() + ". Fix the plugin's settings and start again.",
-               settings.id);
+  Pipeline pipeline(std::move(compiled), settings);
+  std::string error;
+  if (!pipeline.start(&error)) {
+    log::write(log::Level::Error, "logstash.agent", "Failed to execute action: " + error, settings.id);
+    pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
     return 1;
   }
-
-  MemoryQueue queue(static_cast<size_t>(workers) * batch_size);
-  Executor executor(*pipeline, settings.id, ordered);
-  std::atomic<bool> stopping{false};
-  std::atomic<int> inputs_running{static_cast<int>(pipeline->inputs.size())};
-  std::atomic<bool> worker_failed{false};
-  std::atomic<uint64_t> events_in{0};
-
-  std::vector<std::unique_ptr<QueueInputContext>> contexts;
-  std::vector<std::thread> input_threads;
-  for (auto& in : pipeline->inputs) {
-    contexts.push_back(std::make_unique<QueueInputContext>(queue, in.decorations, *in.input, stopping, events_in));
-    QueueInputContext* ctx = contexts.back().get();
-    Input* input = in.input.get();
-    std::string name = in.name;
-    input_threads.emplace_back([&, ctx, input, name] {
-      try {
-        input->run(*ctx);
-      } catch (const std::exception& ex) {
-        log::write(log::Level::Error, "logstash.javapipeline",
-                   "A plugin had an unrecoverable error and stopped: input " + name + ": " + ex.what(), settings.id,
-                   input->id());
-      }
-      if (inputs_running.fetch_sub(1) == 1) queue.close();  // the last input closes the queue
-    });
-  }
-  if (pipeline->inputs.empty()) queue.close();
-
-  std::vector<std::thread> worker_threads;
-  for (int w = 0; w < workers; ++w) {
-    worker_threads.emplace_back([&] {
-      std::vector<std::unique_ptr<Event>> batch;
-      batch.reserve(batch_size);
-      try {
-        while (queue.read_batch(batch, batch_size, std::chrono::milliseconds(settings.batch_delay_ms))) {
-          executor.run(batch);
-          batch.clear();
-        }
-      } catch (const std::exception& ex) {
-        worker_failed = true;
-        log::write(log::Level::Error, kLogger,
-                   std::string("Pipeline worker error, the pipeline will stop: ") + ex.what(), settings.id);
-        stopping = true;
-        for (auto& in : pipeline->inputs) in.input->stop();
-        // Keep draining so blocked inputs can finish; events of the failed batch are lost.
-        std::vector<std::unique_ptr<Event>> rest;
-        while (queue.read_batch(rest, batch_size, std::chrono::milliseconds(1))) rest.clear();
-      }
-    });
-  }
-
-  log::write(log::Level::Info, kLogger, "Pipeline started {\"pipeline.id\"=>" + quoted(settings.id) + "}",
-             settings.id);
   log::write(log::Level::Info, "logstash.agent",
              "Pipelines running {:count=>1, :running_pipelines=>[:" + settings.id + "], :non_running_pipelines=>[]}");
-
-  // Wait for a signal or for the workers to finish (every input done and the queue drained).
-  std::atomic<bool> workers_done{false};
   int signal_count = 0;
-  std::thread joiner([&] {
-    for (auto& t : worker_threads) t.join();
-    workers_done = true;
-  });
-  while (!workers_done) {
+  while (!pipeline.finished()) {
     timespec timeout{0, 100'000'000};
     const int sig = sigtimedwait(&signals, nullptr, &timeout);
     if (sig <= 0) continue;
@@ -188,8 +346,7 @@ int run_pipeline(std::unique_ptr<CompiledPipeline> pipeline, const PipelineSetti
     const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
     if (signal_count == 1) {
       log::write(log::Level::Warn, "logstash.runner", std::string(name) + " received. Shutting down.");
-      stopping = true;
-      for (auto& in : pipeline->inputs) in.input->stop();
+      pipeline.request_stop();
     } else {
       log::write(log::Level::Fatal, "logstash.runner",
                  std::string(name) + " received. Terminating immediately.. In-flight events are lost.");
@@ -197,22 +354,9 @@ int run_pipeline(std::unique_ptr<CompiledPipeline> pipeline, const PipelineSetti
       std::_Exit(1);
     }
   }
-  joiner.join();
-  for (auto& t : input_threads) t.join();
-
-  for (auto& in : pipeline->inputs) in.input->close();
-  for (auto& f : pipeline->filters) f->close();
-  for (auto& o : pipeline->outputs) o->close();
-
-  {
-    std::ostringstream m;
-    m << "Pipeline terminated {\"pipeline.id\"=>" << quoted(settings.id) << ", \"events.in\"=>"
-      << events_in.load() << ", \"events.filtered\"=>" << executor.events_filtered()
-      << ", \"events.out\"=>" << executor.events_out() << "}";
-    log::write(log::Level::Info, kLogger, m.str(), settings.id);
-  }
+  const bool ok = pipeline.join();
   pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);
-  return worker_failed ? 1 : 0;
+  return ok ? 0 : 1;
 }
 
 }  // namespace sluice
