@@ -104,7 +104,12 @@ PreparedPipeline prepare_pipeline(const settings::PipelineSpec& spec, bool test_
   config::LoadOptions load_opts;
   load_opts.support_escapes = spec.support_escapes;
   auto loaded = config::load_config(source, load_opts, diags);
-  if (!loaded) return out;
+  if (!loaded) {
+    // Unreadable or unparsable: the hash still identifies this state, so that a reload tick that
+    // finds the same broken files does not report (and count) the same failure again.
+    out.hash = sha256_hex("invalid\0" + failure_reason(diags) + "\0" + spec.settings_fingerprint);
+    return out;
+  }
   std::string material;
   for (const auto& f : loaded->files) {
     material += f.source ? f.source->path : std::string();
@@ -144,7 +149,8 @@ struct Agent::Impl {
   struct Slot {
     settings::PipelineSpec spec;
     std::shared_ptr<Pipeline> pipeline;  // null: not running (failed to create)
-    std::string hash;
+    std::string hash;         // of the definition that runs (or last started)
+    std::string failed_hash;  // of the last definition that failed to reload ("" after a success)
     std::string ephemeral_id;
     std::string graph_json;
     int64_t started_ms = 0;
@@ -303,7 +309,7 @@ void Agent::Impl::reload(const char* why) {
 
   for (const auto& [id, spec] : wanted) {
     bool exists = false;
-    std::string old_hash;
+    std::string old_hash, old_failed_hash;
     bool old_reloadable = true;
     bool old_running = false;
     {
@@ -312,6 +318,7 @@ void Agent::Impl::reload(const char* why) {
       exists = it != slots.end();
       if (exists) {
         old_hash = it->second.hash;
+        old_failed_hash = it->second.failed_hash;
         old_reloadable = it->second.reloadable;
         old_running = it->second.pipeline != nullptr;
       }
@@ -328,20 +335,21 @@ void Agent::Impl::reload(const char* why) {
       std::lock_guard lock(mu);
       Slot& slot = slots[id];
       if (!exists) slot.spec = *spec;
+      slot.failed_hash = prepared.hash;
       ++slot.reloads.failures;
       slot.reloads.last_failure_ms = epoch_ms();
       slot.reloads.last_error = reason;
     };
-    if (exists && !prepared.hash.empty() && prepared.hash == old_hash && old_running) continue;  // unchanged
+    if (exists && prepared.hash == old_hash && old_running) {
+      std::lock_guard lock(mu);
+      slots[id].failed_hash.clear();  // back to what runs (e.g. a broken edit was reverted)
+      continue;
+    }
+    // A definition that already failed in this exact state (broken files, or a pipeline that is
+    // not reloadable) is not reported, nor counted, again on every tick.
+    if (exists && prepared.hash == old_failed_hash) continue;
     if (!diags.items().empty()) std::cerr << diags.render();
     if (!prepared.compiled) {
-      // An unchanged config that still fails (e.g. a pipeline that failed at start-up) is not
-      // reported again on every tick.
-      if (exists && prepared.hash == old_hash && !prepared.hash.empty()) continue;
-      {
-        std::lock_guard lock(mu);
-        if (exists) slots[id].hash = prepared.hash;
-      }
       fail(failure_reason(diags));
       changed_any = true;
       continue;
@@ -349,14 +357,10 @@ void Agent::Impl::reload(const char* why) {
     const bool new_reloadable = spec->reloadable && reloadable(*prepared.compiled);
     if (exists && old_running && !old_reloadable) {
       fail("Cannot reload pipeline, because the existing pipeline is not reloadable");
-      std::lock_guard lock(mu);
-      slots[id].hash = prepared.hash;
       continue;
     }
     if (exists && old_running && !new_reloadable) {
       fail("Cannot reload pipeline, because the new pipeline is not reloadable");
-      std::lock_guard lock(mu);
-      slots[id].hash = prepared.hash;
       continue;
     }
     changed_any = true;
@@ -381,6 +385,7 @@ void Agent::Impl::reload(const char* why) {
     if (!started) {
       slot.pipeline.reset();
       slot.failed = true;
+      slot.failed_hash = prepared.hash;
       ++slot.reloads.failures;
       slot.reloads.last_failure_ms = epoch_ms();
       slot.reloads.last_error = reason;
@@ -396,6 +401,7 @@ void Agent::Impl::reload(const char* why) {
     slot.ephemeral_id = random_uuid();
     slot.started_ms = epoch_ms();
     slot.failed = false;
+    slot.failed_hash.clear();
     if (exists && old) {
       ++slot.reloads.successes;
       slot.reloads.last_success_ms = epoch_ms();
@@ -492,6 +498,7 @@ int Agent::run() {
       ++created;
     } else {
       slot.failed = true;
+      slot.failed_hash = slot.hash;  // retried once the definition changes
       log::write(log::Level::Error, kAgent,
                  "Failed to execute action {:action=>LogStash::PipelineAction::Create/pipeline_id:" + spec.runtime.id +
                      ", :exception=>\"LogStash::ConfigurationError\", :message=>" + rb_str(reason) + "}",
