@@ -633,7 +633,8 @@ Value hot_threads(Ctx& c, int top, std::string* text) {
                 threads.end());
   std::stable_sort(threads.begin(), threads.end(),
                    [](const ThreadSample& a, const ThreadSample& b) { return a.cpu_ms > b.cpu_ms; });
-  if (top >= 0 && threads.size() > static_cast<size_t>(top)) threads.resize(static_cast<size_t>(top));
+  const size_t keep = static_cast<size_t>(std::max(0, top));  // Logstash stops at `threads`; negative: none
+  if (threads.size() > keep) threads.resize(keep);
   const int64_t up = uptime_ms(c);
   const std::string time = iso8601_local_s(c.now_ms);
 

@@ -502,6 +502,15 @@ class Connection final : public ConnectionBase {
   }
 
   void send(const Request& req, Response r) {
+    if (!req.method.empty() && (r.status >= 500 || log::enabled(log::Level::Debug))) {
+      // Logstash's ApiLogger: debug for every request, error for server errors.
+      const size_t q = req.target.find('?');
+      const std::string line = "API HTTP Request {:status=>" + std::to_string(r.status) + ", :request_method=>\"" +
+                               req.method + "\", :path_info=>\"" + req.target.substr(0, q) + "\", :query_string=>\"" +
+                               (q == std::string::npos ? std::string() : req.target.substr(q + 1)) +
+                               "\", :http_version=>\"" + req.version + "\"}";
+      log::write(r.status >= 500 ? log::Level::Error : log::Level::Debug, kAgentLogger, line);
+    }
     std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + reason_phrase(r.status) + "\r\n";
     out += "Content-Type: " + r.content_type + "\r\n";
     out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
