@@ -50,7 +50,7 @@ RUN ln -s /usr/share/logstash/bin/docker-entrypoint /usr/local/bin/docker-entryp
     fi
 
 ENV LS_HOME=/usr/share/logstash \
-    PATH=/usr/share/logstash/bin:$PATH
+    PATH=/usr/share/logstash/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 WORKDIR /usr/share/logstash
 USER 1000
 
