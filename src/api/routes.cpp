@@ -272,18 +272,19 @@ Value node_pipelines(Call& call, bool graph) {
 }
 
 Response node(Call& call, const std::vector<std::string>& rest) {
-  const bool graph = flag(call.t.query, "graph");
-  (void)flag(call.t.query, "vertices");  // accepted as Logstash accepts it
   if (rest.empty() || (rest.size() == 1 && rest[0] != "pipelines")) {
+    // Logstash's `/_node/<filter>` route shows no graph, whatever the query says.
     const std::vector<std::string> selected = rest.empty() ? std::vector<std::string>{} : split_filter(rest[0]);
     Value v = Json::object();
-    call.j.put(v, "pipelines", node_pipelines(call, graph));
+    call.j.put(v, "pipelines", node_pipelines(call, false));
     call.j.put(v, "os", detail::node_os(call.c));
     call.j.put(v, "jvm", detail::node_jvm(call.c));
     if (!rest.empty() && selected.empty()) return call.not_found();
     return call.respond(std::move(v), selected);
   }
   if (rest[0] != "pipelines" || rest.size() > 2) return call.not_found();
+  const bool graph = flag(call.t.query, "graph");
+  (void)flag(call.t.query, "vertices");  // parsed (and refused when invalid) as Logstash does
   Value v = Json::object();
   if (rest.size() == 1) {
     call.j.put(v, "pipelines", node_pipelines(call, graph));

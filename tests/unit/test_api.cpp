@@ -414,6 +414,8 @@ TEST_CASE("api: node pipelines info, graph and vertices", "[api]") {
   CHECK(graph["graph"]["edges"].IsArray());
   CHECK_FALSE(get_json(n, "/_node/pipelines/test?graph=false")["pipelines"]["test"].HasMember("graph"));
   CHECK(get(n, "/_node/pipelines/test?graph=maybe").status == 400);
+  CHECK(get_json(n, "/_node/pipelines?graph=true")["pipelines"]["test2"].HasMember("graph"));
+  CHECK_FALSE(get_json(n, "/_node?graph=true")["pipelines"]["test"].HasMember("graph"));
 
   const rapidjson::Document v = get_json(n, "/_node/stats/pipelines/test?vertices=true");
   const rapidjson::Value& vertices = v["pipelines"]["test"]["vertices"];
