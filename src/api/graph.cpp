@@ -18,6 +18,7 @@
 #include <rapidjson/writer.h>
 
 #include <cctype>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -62,18 +63,9 @@ struct Piece {
   bool empty() const { return roots.empty(); }
 };
 
-// Sluice generates `<name>_<n>` for plugins without an `id` (compiler/compile.cpp); anything else
-// was written in the config.
-bool looks_generated(const std::string& id, const std::string& name) {
-  if (id.size() <= name.size() + 1 || id.compare(0, name.size(), name) != 0 || id[name.size()] != '_') return false;
-  for (size_t i = name.size() + 1; i < id.size(); ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(id[i]))) return false;
-  }
-  return true;
-}
-
 class Builder {
  public:
+  explicit Builder(const std::set<std::string>& explicit_ids) : explicit_ids_(explicit_ids) {}
   std::vector<Vertex> vertices;
   std::vector<Edge> edges;
 
@@ -86,7 +78,7 @@ class Builder {
     Vertex v;
     v.type = Vertex::Type::Plugin;
     v.id = p.id();
-    v.explicit_id = !looks_generated(p.id(), p.name());
+    v.explicit_id = explicit_ids_.count(p.id()) > 0;
     v.config_name = p.name();
     v.plugin_type = type;
     if (loc && loc->line > 0) {
@@ -158,10 +150,11 @@ class Builder {
     Vertex v;
     v.type = Vertex::Type::If;
     v.condition = c.condition->describe();
-    v.loc = s.loc;
-    v.has_meta = s.loc.line > 0;
-    const std::string where = s.loc.file ? s.loc.file->path : std::string();
-    v.id = sha256_hex("if|" + where + "|" + std::to_string(s.loc.line) + "|" + std::to_string(s.loc.column) + "|" +
+    const SourceLoc& loc = c.loc.line > 0 ? c.loc : s.loc;  // this clause's own `if` / `else if`
+    v.loc = loc;
+    v.has_meta = loc.line > 0;
+    const std::string where = loc.file ? loc.file->path : std::string();
+    v.id = sha256_hex("if|" + where + "|" + std::to_string(loc.line) + "|" + std::to_string(loc.column) + "|" +
                       std::to_string(first) + "|" + v.condition);
     const size_t i = add(std::move(v));
     Piece out{{i}, {}};
@@ -189,6 +182,8 @@ class Builder {
     }
     return out;
   }
+ private:
+  const std::set<std::string>& explicit_ids_;
 };
 
 template <class W>
@@ -265,10 +260,10 @@ void write_edge(W& w, const Builder& b, const Edge& e) {
 }  // namespace
 
 std::string graph_json(const CompiledPipeline& pipeline) {
-  Builder b;
+  Builder b(pipeline.explicit_ids);
   std::vector<Piece> inputs;
   for (const CompiledInput& in : pipeline.inputs) {
-    if (in.input) inputs.push_back(b.plugin(*in.input, "input", nullptr));
+    if (in.input) inputs.push_back(b.plugin(*in.input, "input", &in.loc));
   }
   Piece input_section = Builder::parallel_of(std::move(inputs));
 

@@ -98,6 +98,7 @@ struct CpuSample {
 std::mutex g_mu;
 CpuSample g_last;              // guarded by g_mu
 uint64_t g_peak_fds = 0;       // guarded by g_mu
+int g_peak_threads = 0;        // guarded by g_mu
 
 // Share of all CPUs used since the previous call (since the process started on the first call).
 int cpu_percent(const ProcessSnapshot& p, int64_t now) {
@@ -197,6 +198,8 @@ ProcessSnapshot read_process_stats() {
     std::lock_guard lock(g_mu);
     g_peak_fds = std::max(g_peak_fds, p.open_file_descriptors);
     p.peak_open_file_descriptors = g_peak_fds;
+    g_peak_threads = std::max(g_peak_threads, p.thread_count);
+    p.peak_thread_count = g_peak_threads;
   }
   p.cpu_percent = cpu_percent(p, wall_ms());
 

@@ -24,7 +24,6 @@ namespace sluice::api::detail {
 namespace {
 
 // config.reload.interval as Logstash gauges it (nanoseconds); the snapshot does not carry it yet.
-constexpr int64_t kReloadIntervalNanos = 3'000'000'000;
 
 int64_t uptime_ms(const Ctx& c) {
   const int64_t start = c.node.start_time_ms > 0 ? c.node.start_time_ms : c.node.process.start_time_ms;
@@ -322,7 +321,9 @@ std::string iso8601_local_s(int64_t epoch_ms) {
 
 Value flow_number(Json& j, double r) {
   if (std::isnan(r)) return Value();
-  if (std::isinf(r)) return j.str(r > 0 ? "Infinity" : "-Infinity");
+  // A reference to the literal, not a copy (copying a short literal trips GCC 12's
+  // -Wstringop-overflow inside RapidJSON at -O3).
+  if (std::isinf(r)) return Value(rapidjson::StringRef(r > 0 ? "Infinity" : "-Infinity"));
   if (r == 0) return Value(0.0);
   char buf[40];
   std::snprintf(buf, sizeof buf, "%.3e", r);
@@ -419,8 +420,8 @@ Value node_pipeline(Ctx& c, const PipelineSnapshot& p, bool graph) {
   j.put(v, "workers", p.workers);
   j.put(v, "batch_size", p.batch_size);
   j.put(v, "batch_delay", p.batch_delay_ms);
-  j.put(v, "config_reload_automatic", false);
-  j.put(v, "config_reload_interval", kReloadIntervalNanos);
+  j.put(v, "config_reload_automatic", p.config_reload_automatic);
+  j.put(v, "config_reload_interval", p.config_reload_interval_ms * 1'000'000);  // Logstash reports nanoseconds
   j.put(v, "dead_letter_queue_enabled", p.dead_letter_queue_enabled);
   if (p.dead_letter_queue_enabled) j.put(v, "dead_letter_queue_path", p.dead_letter_queue_path);
   if (graph) {
@@ -490,7 +491,7 @@ Value stats_jvm(Ctx& c) {
   Value v = Json::object();
   Value threads = Json::object();
   j.put(threads, "count", c.node.process.thread_count);
-  j.put(threads, "peak_count", c.node.process.thread_count);
+  j.put(threads, "peak_count", c.node.process.peak_thread_count);
   j.put(v, "threads", std::move(threads));
   j.put(v, "mem", stats_jvm_memory(c));
   Value collectors = Json::object();

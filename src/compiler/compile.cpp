@@ -24,10 +24,10 @@ class Lowering {
       : files_(files), opts_(opts), diags_(diags), registry_(opts.registry ? *opts.registry : Registry::builtin()) {}
 
   std::unique_ptr<CompiledPipeline> run() {
-    assign_ids();
-    compiler::check_duplicate_ids(files_, diags_);
     auto p = std::make_unique<CompiledPipeline>();
     pipeline_ = p.get();
+    assign_ids();
+    compiler::check_duplicate_ids(files_, diags_);
     for (const config::ConfigAst& f : files_) {
       p->sources.push_back(f.source ? f.source->path : std::string("config string"));
     }
@@ -76,6 +76,7 @@ class Lowering {
     compiler::for_each_plugin(files_, [&](const PluginDecl& d, PluginKind) {
       if (auto id = explicit_id(d)) {
         ids_[&d] = *id;
+        pipeline_->explicit_ids.insert(*id);
         return;
       }
       std::string id;
@@ -214,6 +215,7 @@ class Lowering {
       }
       ci.input = std::move(input);
       ci.name = st.plugin.name;
+      ci.loc = st.plugin.loc;
       pipeline_->inputs.push_back(std::move(ci));
     }
     (void)conditional;
@@ -228,6 +230,7 @@ class Lowering {
         s.loc = st.branch->clauses.empty() ? SourceLoc{} : st.branch->clauses.front().loc;
         for (const config::Clause& c : st.branch->clauses) {
           Stage::Clause clause;
+          clause.loc = c.loc;
           if (c.condition) {
             clause.condition = compiler::compile_condition(*c.condition, {opts_.support_escapes}, diags_);
           }

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,7 @@ struct Stage {
   struct Clause {
     std::unique_ptr<CompiledCondition> condition;
     std::vector<Stage> body;
+    SourceLoc loc;  // of this `if` / `else if` / `else`
   };
   std::vector<Clause> clauses;
   SourceLoc loc;
@@ -71,6 +73,7 @@ struct CompiledInput {
   std::unique_ptr<Input> input;
   InputDecorations decorations;
   std::string name;
+  SourceLoc loc;
 };
 
 struct CompiledPipeline {
@@ -80,6 +83,7 @@ struct CompiledPipeline {
   std::vector<Stage> filter_graph;  // filters of every file, chained in file order
   std::vector<Stage> output_graph;  // every output (with their conditionals)
   std::vector<std::string> sources;  // the config files (or "config string")
+  std::set<std::string> explicit_ids;  // plugin ids written as `id =>` in the config
 
   // Human-readable and Graphviz forms of the graph, for --config.debug.
   std::string describe() const;

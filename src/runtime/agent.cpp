@@ -447,6 +447,8 @@ NodeSnapshot Agent::snapshot() const {
     p.started_ms = slot.started_ms;
     p.reloads = slot.reloads;
     p.graph_json = slot.graph_json;
+    p.config_reload_automatic = im.node.reload_automatic;
+    p.config_reload_interval_ms = im.node.reload_interval_ms;
     if (slot.pipeline) {
       slot.pipeline->fill_stats(&p);
       p.state = slot.pipeline->finished() ? PipelineSnapshot::State::Finished : PipelineSnapshot::State::Running;

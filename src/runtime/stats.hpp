@@ -75,6 +75,8 @@ struct PipelineSnapshot {
   std::vector<PluginStats> plugins;  // inputs, codecs, filters, outputs in config order
   QueueStats queue;
   ReloadStats reloads;
+  bool config_reload_automatic = false;       // config.reload.automatic
+  int64_t config_reload_interval_ms = 3000;  // config.reload.interval
   std::string graph_json;  // Logstash's `graph` object ({"vertices":[...],"edges":[...]}), compact JSON
 };
 
@@ -91,6 +93,7 @@ struct ProcessSnapshot {
   int cpu_percent = 0;
   double load_average[3] = {0, 0, 0};
   int thread_count = 0;
+  int peak_thread_count = 0;
 };
 
 struct NodeSnapshot {
