@@ -186,7 +186,6 @@ def case_settings_env(ctx):
 
         # The generator has finished; with config.reload.automatic the node stays up and picks up
         # a changed pipeline file by itself.
-        time.sleep(0.5)
         check(node.proc.poll() is None, "the node exited although config.reload.automatic is on%s" % node.tail())
         lay.write("pipeline/gen.conf", 'input { generator { count => 300 message => "env2" } }\n'
                                        'output { stdout { codec => json_lines } }\n')
@@ -229,7 +228,9 @@ def case_multiple_pipelines(ctx):
                   'input {\n  generator { count => %d message => "%s" add_field => { "pipe" => "%s" } }\n'
                   '  beats { port => 0 host => "127.0.0.1" }\n}\n'
                   'output {\n  stdout { codec => json_lines }\n}\n' % (count, pid, pid))
-    node = Node(lay)
+    # A slow reader (as a busy container log driver): the pipe fills up, so each write(2) of a
+    # batch may be split; lines of the two pipelines must still never interleave.
+    node = Node(lay, line_delay=1 / 20000)
     try:
         node.wait_log(r"Pipelines running \{:count=>2, :running_pipelines=>\[:alpha, :beta\], "
                       r":non_running_pipelines=>\[\]\}")
