@@ -17,6 +17,14 @@
 //    connection go out in window order (one executor per connection, FIFO). W(0) gets A(0).
 //  - A window that is not complete, or not completely pushed (shutdown), is never acknowledged:
 //    the client resends it (at-least-once; Filebeat resends whole windows).
+//
+// Stopping (shutdown, pipeline reload)
+//  - stop() drains rather than cuts: the acceptor closes, connections stop reading, windows already
+//    handed to the executors are pushed and acknowledged, then each connection closes once its
+//    ACKs are written. A client therefore resends nothing that reached the queue, and a reload
+//    produces no duplicates. Windows still arriving are not read (the client resends them to the
+//    next pipeline). The drain is bounded by kDrainTimeout (a queue that cannot move, e.g. outputs
+//    down, must not hold the shutdown forever): after it, connections are cut as before.
 //  - A window whose connection is already gone when its executor reaches it is skipped (its ACK
 //    could not be delivered, the client resends it anyway); one that is being pushed when the
 //    connection drops is pushed completely (Logstash does the same).
@@ -67,6 +75,7 @@ using Clock = std::chrono::steady_clock;
 constexpr std::string_view kServerLogger = "org.logstash.beats.Server";
 constexpr std::string_view kHandlerLogger = "org.logstash.beats.BeatsHandler";
 constexpr size_t kReadChunk = 64 * 1024;
+constexpr std::chrono::seconds kDrainTimeout{10};
 
 }  // namespace
 
@@ -107,6 +116,8 @@ struct Server::Impl {
   void accept_loop();
   void executor_loop(Executor& ex);
   void close_all();
+  void begin_drain();
+  void connection_closed();  // I/O thread: ends the drain once the last connection is gone
 
   ServerSettings settings;
   TransformSettings transform;
@@ -119,6 +130,9 @@ struct Server::Impl {
   size_t next_executor = 0;
   std::unordered_set<std::shared_ptr<ConnBase>> connections;  // I/O thread only
   std::atomic<bool> stopping{false};
+  std::atomic<bool> abort_pushes{false};  // the drain timed out: a window being pushed is abandoned
+  bool draining = false;                  // I/O thread only
+  std::optional<asio::steady_timer> drain_timer;
   std::atomic<uint64_t> accepted{0}, windows_acked{0}, events_pushed{0}, keepalives{0}, protocol_errors{0};
   log::RateLimited skipped_warning{10'000};
 };
@@ -139,6 +153,7 @@ class ConnBase : public std::enable_shared_from_this<ConnBase> {
   virtual void close() = 0;                                   // I/O thread
   virtual void window_done(uint32_t seq, int version) = 0;    // I/O thread
   virtual void window_failed(const std::string& reason) = 0;  // I/O thread
+  virtual void drain() = 0;                                   // I/O thread
 
   bool gone() const { return gone_.load(std::memory_order_acquire); }
   EventBuilder& builder() { return builder_; }  // executor thread only
@@ -210,6 +225,13 @@ class Connection final : public ConnBase {
     lowest(stream_).close(ignored);
     if (!server_.transform.plain_fast_path) executor_.submit({shared_from_this(), Window{}, true});
     server_.connections.erase(shared_from_this());
+    server_.connection_closed();
+  }
+
+  // Stop reading; close once the windows handed to the executor are acknowledged.
+  void drain() override {
+    if (closed_) return;
+    if (pending_ == 0) close_after_writes();
   }
 
   void window_done(uint32_t seq, int version) override {
@@ -217,6 +239,10 @@ class Connection final : public ConnBase {
     if (closed_) return;
     server_.windows_acked.fetch_add(1, std::memory_order_relaxed);
     send(ack_frame(version, seq));
+    if (server_.draining) {
+      if (pending_ == 0) close_after_writes();
+      return;
+    }
     resume();
   }
 
@@ -231,7 +257,7 @@ class Connection final : public ConnBase {
 
  private:
   void read() {
-    if (closed_ || reading_) return;
+    if (closed_ || reading_ || server_.draining) return;
     reading_ = true;
     auto area = decoder_.prepare(kReadChunk);
     auto self = std::static_pointer_cast<Connection>(shared_from_this());
@@ -271,6 +297,10 @@ class Connection final : public ConnBase {
   // than max_pending_windows windows are waiting.
   void resume() {
     if (closed_) return;
+    if (server_.draining) {  // nothing new is handed to the executor
+      if (pending_ == 0) close_after_writes();
+      return;
+    }
     while (pending_ < server_.settings.max_pending_windows) {
       Window w;
       const DecodeStatus s = decoder_.next(w);
@@ -500,7 +530,7 @@ void Server::Impl::executor_loop(Executor& ex) {
     }
     bool complete = true;
     for (auto& e : events) {
-      if (stopping.load(std::memory_order_relaxed) || !ctx->push_decorated(std::move(e))) {
+      if (abort_pushes.load(std::memory_order_relaxed) || !ctx->push_decorated(std::move(e))) {
         complete = false;
         break;
       }
@@ -510,6 +540,37 @@ void Server::Impl::executor_loop(Executor& ex) {
     if (!complete) return;  // shutting down: this window is not acknowledged
     asio::post(io, [c = job.conn, seq = w.last_seq, v = w.version] { c->window_done(seq, v); });
   }
+}
+
+void Server::Impl::begin_drain() {
+  draining = true;
+  error_code ignored;
+  acceptor.close(ignored);
+  if (connections.empty()) {
+    io.stop();
+    return;
+  }
+  log(log::Level::Info, kServerLogger,
+      "Stopping: acknowledging the windows of " + std::to_string(connections.size()) +
+          " connection(s) already being processed, then closing them");
+  drain_timer.emplace(io, kDrainTimeout);
+  drain_timer->async_wait([this](const error_code& ec) {
+    if (ec) return;
+    log(log::Level::Warn, kServerLogger,
+        "Windows still not acknowledged after " + std::to_string(kDrainTimeout.count()) +
+            " s (the queue is not moving); closing the connections, the clients resend them");
+    abort_pushes = true;
+    close_all();
+    io.stop();
+  });
+  auto copy = connections;  // drain() may close, which erases from the set
+  for (auto& c : copy) c->drain();
+}
+
+void Server::Impl::connection_closed() {
+  if (!draining || !connections.empty()) return;
+  if (drain_timer) drain_timer->cancel();
+  io.stop();
 }
 
 void Server::Impl::close_all() {
@@ -596,8 +657,7 @@ void Server::stop() {
   Impl& s = *impl_;
   if (s.stopping.exchange(true)) return;
   asio::post(s.io, [&s] {
-    s.close_all();
-    s.io.stop();
+    s.begin_drain();
   });
 }
 
