@@ -10,6 +10,23 @@ namespace {
 
 std::string pad(const std::string& s, std::size_t w) { return s.size() >= w ? s : s + std::string(w - s.size(), ' '); }
 
+// A default on one line: control characters (the line codec's "\n" delimiter) are escaped.
+std::string one_line(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 std::string type_text(const OptionSpec& o) {
   std::string t = o.type == OptionType::OneOf ? "one of: " : to_string(o.type);
   if (o.type == OptionType::OneOf) {
@@ -33,7 +50,7 @@ std::string describe_one(const RegistryEntry& e) {
     if (o->deprecation == Deprecation::Obsolete) desc += " [obsolete" + (o->deprecation_note.empty() ? "" : ": " + o->deprecation_note) + "]";
     bool common = s.find(o->name) == nullptr;
     if (common) desc += " (common option)";
-    rows.push_back({o->name, type_text(*o), o->default_value ? o->default_value->to_display() : "-",
+    rows.push_back({o->name, type_text(*o), o->default_value ? one_line(o->default_value->to_display()) : "-",
                     o->required ? "yes" : "no", desc});
   }
   std::vector<std::size_t> w(4, 0);
