@@ -6,6 +6,7 @@
 #pragma once
 
 #include "sluice/config_value.hpp"
+#include "sluice/dead_letter_queue.hpp"
 #include "sluice/event.hpp"
 #include "sluice/schema.hpp"
 
@@ -43,6 +44,10 @@ class PluginConfig {
   SourceLoc loc;
   std::map<std::string, ConfigValue, std::less<>> values;
   std::function<std::unique_ptr<Codec>()> codec_factory;  // inputs/outputs: a fresh codec instance
+  // The pipeline's dead letter queue (nullptr unless dead_letter_queue.enable), shared by its plugins.
+  std::shared_ptr<DeadLetterQueueWriter> dead_letter_queue;
+  // The node's path.data ("" when unknown): plugins keep their state under <path.data>/plugins/.
+  std::string path_data;
 
   bool has(std::string_view name) const;
   const ConfigValue* get(std::string_view name) const;  // nullptr if unset and no default

@@ -105,6 +105,8 @@ class Lowering {
     cfg.kind = vp.kind;
     cfg.id = id;
     cfg.pipeline_id = opts_.pipeline_id;
+    cfg.dead_letter_queue = opts_.dead_letter_queue;
+    cfg.path_data = opts_.path_data;
     cfg.loc = vp.loc;
     cfg.values = vp.values;
     return cfg;

@@ -22,6 +22,9 @@ struct CompileOptions {
   bool test_only = false;
   // config.support_escapes, for string constants in conditions (plugin values are handled by the parser).
   bool support_escapes = false;
+  // Handed to every plugin (PluginConfig::dead_letter_queue, PluginConfig::path_data).
+  std::shared_ptr<DeadLetterQueueWriter> dead_letter_queue;
+  std::string path_data;
 };
 
 // Validates and lowers `files` (one AST per config source, in Logstash's order) into one pipeline:

@@ -96,7 +96,8 @@ bool reloadable(const CompiledPipeline& p) {
 
 }  // namespace
 
-PreparedPipeline prepare_pipeline(const settings::PipelineSpec& spec, bool test_only, config::Diagnostics& diags) {
+PreparedPipeline prepare_pipeline(const settings::PipelineSpec& spec, bool test_only, config::Diagnostics& diags,
+                                  const PrepareContext& context) {
   PreparedPipeline out;
   config::ConfigSource source;
   source.paths = spec.path_config;
@@ -122,6 +123,8 @@ PreparedPipeline prepare_pipeline(const settings::PipelineSpec& spec, bool test_
   copts.pipeline_id = spec.runtime.id;
   copts.test_only = test_only;
   copts.support_escapes = spec.support_escapes;
+  copts.dead_letter_queue = context.dead_letter_queue;
+  copts.path_data = context.path_data;
   out.compiled = compile_pipeline(loaded->files, copts, diags);
   out.hash = sha256_hex(material);
   return out;
@@ -156,12 +159,16 @@ struct Agent::Impl {
     int64_t started_ms = 0;
     bool reloadable = true;
     bool failed = false;  // the last create/start failed
+    // The pipeline's dead letter queue writer, kept across reloads: the old and the new pipeline
+    // of a reload share it (one writer per directory).
+    std::shared_ptr<DeadLetterQueueWriter> dead_letter_queue;
     ReloadStats reloads;
   };
   mutable std::mutex mu;  // guards `slots` (the snapshot reads it from the API thread)
   std::map<std::string, Slot> slots;
 
   bool prepare_data_dir();
+  PrepareContext context_for(const settings::PipelineSpec& spec, Slot& slot);
   bool create(const settings::PipelineSpec& spec, Slot& slot, std::string* reason);
   void log_running();
   void reload(const char* why);
@@ -205,9 +212,18 @@ bool Agent::Impl::prepare_data_dir() {
   return true;
 }
 
+PrepareContext Agent::Impl::context_for(const settings::PipelineSpec& spec, Slot& slot) {
+  PrepareContext c;
+  c.path_data = node.path_data;
+  // dead_letter_queue.enable: the writer is opened here (once per pipeline id) by the dead letter
+  // queue (src/dlq/); until then plugins get none.
+  c.dead_letter_queue = slot.dead_letter_queue;
+  return c;
+}
+
 bool Agent::Impl::create(const settings::PipelineSpec& spec, Slot& slot, std::string* reason) {
   config::Diagnostics diags;
-  PreparedPipeline prepared = prepare_pipeline(spec, false, diags);
+  PreparedPipeline prepared = prepare_pipeline(spec, false, diags, context_for(spec, slot));
   if (!diags.items().empty()) std::cerr << diags.render();
   slot.spec = spec;
   slot.hash = prepared.hash;
@@ -324,7 +340,22 @@ void Agent::Impl::reload(const char* why) {
       }
     }
     config::Diagnostics diags;
-    PreparedPipeline prepared = prepare_pipeline(*spec, false, diags);
+    PreparedPipeline prepared;
+    {
+      Slot* current = nullptr;
+      {
+        std::lock_guard lock(mu);
+        auto it = slots.find(id);
+        if (it != slots.end()) current = &it->second;
+      }
+      Slot fresh;
+      PrepareContext context = context_for(*spec, current ? *current : fresh);
+      prepared = prepare_pipeline(*spec, false, diags, context);
+      if (!current && fresh.dead_letter_queue) {
+        std::lock_guard lock(mu);
+        slots[id].dead_letter_queue = fresh.dead_letter_queue;
+      }
+    }
     auto fail = [&](const std::string& reason) {
       log::write(log::Level::Error, kAgent,
                  "Failed to execute action {:id=>:" + id + ", :action_type=>LogStash::ConvergeResult::FailedAction, "
@@ -443,6 +474,7 @@ NodeSnapshot Agent::snapshot() const {
     p.batch_delay_ms = slot.spec.runtime.batch_delay_ms;
     p.dead_letter_queue_enabled = slot.spec.dead_letter_queue.enable;
     p.dead_letter_queue_path = slot.spec.dead_letter_queue.path;
+    if (slot.dead_letter_queue) p.dead_letter_queue = slot.dead_letter_queue->stats();
     p.reloadable = slot.reloadable;
     p.started_ms = slot.started_ms;
     p.reloads = slot.reloads;

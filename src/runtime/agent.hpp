@@ -35,7 +35,13 @@ struct PreparedPipeline {
   std::unique_ptr<CompiledPipeline> compiled;
   std::string hash;
 };
-PreparedPipeline prepare_pipeline(const settings::PipelineSpec& spec, bool test_only, config::Diagnostics& diags);
+// What the node hands to every plugin of the pipeline (see CompileOptions).
+struct PrepareContext {
+  std::string path_data;
+  std::shared_ptr<DeadLetterQueueWriter> dead_letter_queue;  // the pipeline's, when enabled
+};
+PreparedPipeline prepare_pipeline(const settings::PipelineSpec& spec, bool test_only, config::Diagnostics& diags,
+                                  const PrepareContext& context = {});
 
 // The single-line reason of a failed prepare_pipeline (the one error, or "N errors (see above)").
 std::string failure_reason(const config::Diagnostics& diags);

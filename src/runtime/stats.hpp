@@ -3,6 +3,8 @@
 // lock and rendered without touching live pipelines.
 #pragma once
 
+#include "sluice/dead_letter_queue.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -58,6 +60,7 @@ struct PipelineSnapshot {
   int batch_delay_ms = 0;
   bool dead_letter_queue_enabled = false;
   std::string dead_letter_queue_path;
+  std::optional<DeadLetterQueueStats> dead_letter_queue;  // when a writer is open
   bool reloadable = true;
   std::vector<std::string> sources;
   int64_t started_ms = 0;  // epoch milliseconds of the last (re)start
