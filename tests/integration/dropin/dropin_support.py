@@ -23,8 +23,9 @@ STAGE_SCRIPT = os.path.join(ROOT, "scripts", "stage-image-layout.sh")
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration", "beats"))
 from run_beats_tests import Failure, build_client, check, run_client  # noqa: E402,F401  (re-exported)
 
-# Variables a test environment may carry that change how the node behaves; the image sets none of
-# them (docker-entrypoint sets LS_HOME and SLUICE_SETTINGS_FROM_ENV itself).
+# The only variables of the test's own environment the node sees (plus each case's): anything else
+# (LS_HOME, LS_SETTINGS_DIR, PIPELINE_WORKERS, ...) would change how it resolves its settings. The
+# entry points set LS_HOME, and docker-entrypoint SLUICE_SETTINGS_FROM_ENV, themselves.
 KEPT_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
             "TSAN_OPTIONS")
 
