@@ -10,6 +10,7 @@
 // printed form), so serialisers treat it as an ordinary member in insertion order.
 #pragma once
 
+#include "sluice/ack.hpp"
 #include "sluice/field_ref.hpp"
 #include "sluice/timestamp.hpp"
 #include "sluice/value.hpp"
@@ -73,6 +74,11 @@ class Event {
   bool cancelled() const { return cancelled_; }
   void cancel() { cancelled_ = true; }
 
+  // End-to-end acknowledgement (sluice/ack.hpp): the group this event counts in, released when the
+  // event is destroyed. Not copied by clone().
+  void attach_ack(std::shared_ptr<AckGroup> group) { ack_ = AckRef(std::move(group)); }
+  AckGroup* ack_group() const { return ack_.group(); }
+
   std::unique_ptr<Event> clone() const;
 
   // Serialisation of the data object only (never @metadata), compact JSON, insertion order.
@@ -88,6 +94,7 @@ class Event {
   Value metadata_;
   std::optional<Timestamp> ts_;
   bool cancelled_ = false;
+  AckRef ack_;
 };
 
 // Shared helpers for JSON text (RapidJSON writer with Logstash number forms).

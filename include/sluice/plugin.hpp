@@ -127,6 +127,10 @@ class InputContext {
   // Defaults: no early decoration, push_decorated() is push().
   virtual void decorate(Event& e) {}
   virtual bool push_decorated(std::unique_ptr<Event> e) { return push(std::move(e)); }
+  // pipeline.end_to_end_acks: an input that acknowledges its clients attaches an AckGroup to the
+  // events of each acknowledgement (Event::attach_ack) and acknowledges when the group fires,
+  // instead of as soon as the events are queued. False: acknowledge once queued (Logstash).
+  virtual bool acks_on_delivery() const { return false; }
 };
 
 class Input : public Plugin {

@@ -109,6 +109,10 @@ class Lowering {
     cfg.path_data = opts_.path_data;
     cfg.loc = vp.loc;
     cfg.values = vp.values;
+    auto ecs = cfg.values.find("ecs_compatibility");
+    if (!opts_.ecs_compatibility.empty() && ecs != cfg.values.end() && !vp.option_locs.count("ecs_compatibility")) {
+      ecs->second = ConfigValue::make_string(opts_.ecs_compatibility, ecs->second.loc);
+    }
     return cfg;
   }
 

@@ -22,6 +22,9 @@ struct CompileOptions {
   bool test_only = false;
   // config.support_escapes, for string constants in conditions (plugin values are handled by the parser).
   bool support_escapes = false;
+  // pipeline.ecs_compatibility: the value of every plugin's `ecs_compatibility` option that the
+  // config does not set ("" keeps the schema's default).
+  std::string ecs_compatibility;
   // Handed to every plugin (PluginConfig::dead_letter_queue, PluginConfig::path_data).
   std::shared_ptr<DeadLetterQueueWriter> dead_letter_queue;
   std::string path_data;

@@ -124,6 +124,7 @@ PreparedPipeline prepare_pipeline(const settings::PipelineSpec& spec, bool test_
   copts.test_only = test_only;
   copts.support_escapes = spec.support_escapes;
   copts.dead_letter_queue = context.dead_letter_queue;
+  copts.ecs_compatibility = spec.ecs_compatibility;
   copts.path_data = context.path_data;
   out.compiled = compile_pipeline(loaded->files, copts, diags);
   out.hash = sha256_hex(material);

@@ -32,8 +32,13 @@ constexpr std::string_view kLogger = "logstash.javapipeline";
 class QueueInputContext final : public InputContext {
  public:
   QueueInputContext(MemoryQueue& q, const InputDecorations& d, Input& input, const std::atomic<bool>& stopping,
-                    std::atomic<uint64_t>& pushed)
-      : queue_(q), decorations_(d), input_(input), stopping_(stopping), pushed_(pushed) {}
+                    std::atomic<uint64_t>& pushed, bool acks_on_delivery)
+      : queue_(q),
+        decorations_(d),
+        input_(input),
+        stopping_(stopping),
+        pushed_(pushed),
+        acks_on_delivery_(acks_on_delivery) {}
 
   bool push(std::unique_ptr<Event> e) override {
     decorations_.apply(*e);
@@ -48,6 +53,7 @@ class QueueInputContext final : public InputContext {
     return true;
   }
   bool stopping() const override { return stopping_.load(std::memory_order_relaxed); }
+  bool acks_on_delivery() const override { return acks_on_delivery_; }
 
  private:
   MemoryQueue& queue_;
@@ -55,7 +61,15 @@ class QueueInputContext final : public InputContext {
   Input& input_;
   const std::atomic<bool>& stopping_;
   std::atomic<uint64_t>& pushed_;  // the pipeline's events.in
+  const bool acks_on_delivery_;
 };
+
+// A failed batch must not be acknowledged to clients: its groups are cancelled (they resend).
+void cancel_acks(std::vector<std::unique_ptr<Event>>& batch) {
+  for (auto& e : batch) {
+    if (e && e->ack_group()) e->ack_group()->cancel();
+  }
+}
 
 // pipeline.ordered as Logstash resolves it: auto = ordered iff workers was explicitly set to 1.
 bool resolve_ordered(const PipelineSettings& s, int workers, bool* ordered, std::string* error) {
@@ -172,7 +186,8 @@ bool Pipeline::start(std::string* error) {
   im.inputs_running = static_cast<int>(compiled_->inputs.size());
   for (auto& in : compiled_->inputs) {
     im.contexts.push_back(
-        std::make_unique<QueueInputContext>(im.queue, in.decorations, *in.input, im.stopping, im.events_in));
+        std::make_unique<QueueInputContext>(im.queue, in.decorations, *in.input, im.stopping, im.events_in,
+                                            settings_.end_to_end_acks));
     QueueInputContext* ctx = im.contexts.back().get();
     Input* input = in.input.get();
     std::string name = in.name;
@@ -206,10 +221,16 @@ bool Pipeline::start(std::string* error) {
         im.worker_failed = true;
         log::write(log::Level::Error, kLogger,
                    std::string("Pipeline worker error, the pipeline will stop: ") + ex.what(), settings_.id);
+        cancel_acks(batch);
+        batch.clear();
         request_stop();
-        // Keep draining so blocked inputs can finish; events of the failed batch are lost.
+        // Keep draining so blocked inputs can finish; events of the failed batch are lost (with
+        // end-to-end acknowledgements neither they nor the rest are acknowledged: clients resend).
         std::vector<std::unique_ptr<Event>> rest;
-        while (im.queue.read_batch(rest, batch_size, std::chrono::milliseconds(1))) rest.clear();
+        while (im.queue.read_batch(rest, batch_size, std::chrono::milliseconds(1))) {
+          cancel_acks(rest);
+          rest.clear();
+        }
       }
       im.workers_running.fetch_sub(1);
     });

@@ -18,6 +18,7 @@ struct PipelineSettings {
   int batch_size = 125;
   int batch_delay_ms = 50;
   enum class Ordered { Auto, True, False } ordered = Ordered::Auto;
+  bool end_to_end_acks = false;  // pipeline.end_to_end_acks (see InputContext::acks_on_delivery)
 };
 
 class Pipeline {

@@ -98,9 +98,11 @@ const std::vector<Def>& defs() {
       {"pipeline.batch.size", Type::PositiveInt, "125", {}, P, Use::Used, ""},
       {"pipeline.batch.delay", Type::NonNegInt, "50", {}, P, Use::Used, ""},
       {"pipeline.ordered", Type::Enum, "auto", {"auto", "true", "false"}, P, Use::Used, ""},
+      // Sluice's own: acknowledge beats windows once delivered, not once queued (docs/settings.md).
+      {"pipeline.end_to_end_acks", Type::Bool, "false", {}, P, Use::Used, ""},
       {"pipeline.unsafe_shutdown", Type::Bool, "false", {}, N, Use::Used, ""},
       {"pipeline.reloadable", Type::Bool, "true", {}, P, Use::Used, ""},
-      {"pipeline.ecs_compatibility", Type::Enum, "v8", {"disabled", "v1", "v8"}, P, Use::Used, ""},
+      {"pipeline.ecs_compatibility", Type::Enum, "disabled", {"disabled", "v1", "v8"}, P, Use::Used, ""},
       // Queue.
       {"queue.type", Type::Enum, "memory", {"memory", "persisted"}, P, Use::Used, ""},
       {"queue.page_capacity", Type::Bytes, "64mb", {}, P, Use::Used, ""},
@@ -249,6 +251,7 @@ const std::vector<const char*>& env_allow_list() {
       "pipeline.unsafe_shutdown",
       "pipeline.ecs_compatibility",
       "pipeline.ordered",
+      "pipeline.end_to_end_acks",  // Sluice's own (PIPELINE_END_TO_END_ACKS)
       "pipeline.plugin_classloaders",
       "pipeline.separate_logs",
       "path.config",
@@ -1119,6 +1122,7 @@ bool build_pipeline(const Settings& m, const NodeContext& ctx, const std::string
   p.runtime.ordered = ordered == "true"    ? PipelineSettings::Ordered::True
                       : ordered == "false" ? PipelineSettings::Ordered::False
                                            : PipelineSettings::Ordered::Auto;
+  p.runtime.end_to_end_acks = get_bool(m, "pipeline.end_to_end_acks");
   Canon paths = lookup(m, "path.config");
   p.path_config = paths.list;
   if (is_set(m, "config.string")) p.config_string = get_text(m, "config.string");

@@ -121,7 +121,7 @@ TEST_CASE("settings: defaults derive from LS_HOME and path.data", "[settings]") 
   CHECK(p.runtime.ordered == PipelineSettings::Ordered::Auto);
   CHECK(p.config_string == std::optional<std::string>("input { stdin {} }"));
   CHECK(p.path_config.empty());
-  CHECK(p.ecs_compatibility == "v8");
+  CHECK(p.ecs_compatibility == "disabled");  // Logstash 7.17's default
   CHECK(p.reloadable);
   CHECK(p.queue.type == "memory");
   CHECK(p.queue.path == home.path + "/data/queue/main");

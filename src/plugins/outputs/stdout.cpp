@@ -17,6 +17,13 @@
 namespace sluice::outputs {
 namespace {
 
+// Every stdout output of every pipeline writes to the same file descriptor, and a write(2) of more
+// than PIPE_BUF bytes to a full pipe is split: one lock for the process keeps batches whole.
+std::mutex& stdout_write_mutex() {
+  static std::mutex mu;
+  return mu;
+}
+
 class StdoutOutput final : public Output {
  public:
   explicit StdoutOutput(std::function<std::unique_ptr<Codec>()> factory, int fd = STDOUT_FILENO)
@@ -34,7 +41,7 @@ class StdoutOutput final : public Output {
     give_back(std::move(codec));
     if (buf.empty()) return;
     {
-      std::lock_guard<std::mutex> lock(write_mu_);
+      std::lock_guard<std::mutex> lock(stdout_write_mutex());
       write_all(buf);
     }
     if (buf.capacity() > (8u << 20)) std::string().swap(buf);  // do not pin a huge batch's memory
@@ -82,8 +89,7 @@ class StdoutOutput final : public Output {
   int fd_;
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Codec>> pool_;
-  std::mutex write_mu_;
-  bool broken_ = false;  // guarded by write_mu_
+  bool broken_ = false;  // guarded by stdout_write_mutex()
 };
 
 }  // namespace

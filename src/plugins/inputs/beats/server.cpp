@@ -528,6 +528,15 @@ void Server::Impl::executor_loop(Executor& ex) {
       asio::post(io, [c = job.conn, error] { c->window_failed(error); });
       continue;
     }
+    // pipeline.end_to_end_acks: the ACK waits until every event of the window was delivered (the
+    // group fires on the worker that finishes the last one); otherwise it goes once all are queued.
+    std::shared_ptr<AckGroup> group;
+    if (ctx->acks_on_delivery()) {
+      group = std::make_shared<AckGroup>(events.size(), [this, c = job.conn, seq = w.last_seq, v = w.version] {
+        asio::post(io, [c, seq, v] { c->window_done(seq, v); });
+      });
+      for (auto& e : events) e->attach_ack(group);
+    }
     bool complete = true;
     for (auto& e : events) {
       if (abort_pushes.load(std::memory_order_relaxed) || !ctx->push_decorated(std::move(e))) {
@@ -536,9 +545,11 @@ void Server::Impl::executor_loop(Executor& ex) {
       }
       events_pushed.fetch_add(1, std::memory_order_relaxed);
     }
-    events.clear();
+    if (group && !complete) group->cancel();
+    events.clear();  // (events not pushed release their share here; a cancelled group never fires)
+    if (group) group->release_hold();
     if (!complete) return;  // shutting down: this window is not acknowledged
-    asio::post(io, [c = job.conn, seq = w.last_seq, v = w.version] { c->window_done(seq, v); });
+    if (!group) asio::post(io, [c = job.conn, seq = w.last_seq, v = w.version] { c->window_done(seq, v); });
   }
 }
 
