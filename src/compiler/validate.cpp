@@ -141,13 +141,17 @@ std::string type_label(const OptionSpec& spec) {
 // Coerces one element (the `list` case calls this per item).
 bool coerce_scalar(const OptionSpec& spec, const ConfigValue& given, ConfigValue* out, std::string* msg) {
   std::vector<ConfigValue> list = as_list(given);
+  // A password's value never appears in a message, whatever its shape.
+  auto shown = [&](const ConfigValue& v) {
+    return spec.type == OptionType::Password ? std::string("<password redacted>") : v.to_display();
+  };
   auto single = [&](const char* what) -> const ConfigValue* {
     if (given.kind == Kind::Hash || list.size() != 1) {
-      *msg = std::string("expected ") + what + " (one value), got " + given.to_display();
+      *msg = std::string("expected ") + what + " (one value), got " + shown(given);
       return nullptr;
     }
     if (list[0].kind == Kind::Array || list[0].kind == Kind::Hash || list[0].kind == Kind::Plugin) {
-      *msg = std::string("expected ") + what + ", got " + list[0].to_display();
+      *msg = std::string("expected ") + what + ", got " + shown(list[0]);
       return nullptr;
     }
     return &list[0];

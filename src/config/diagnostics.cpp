@@ -3,6 +3,8 @@
 #include "config/diagnostics.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <regex>
 
 namespace sluice::config {
 
@@ -23,6 +25,40 @@ size_t Diagnostics::error_count() const {
   }));
 }
 
+std::string redact_secrets(std::string line) {
+  // `password => "x"`, `ssl_key_passphrase => 'x'`, `api_key => x`: the value's characters become
+  // `*` (same length, so the caret still points at the right column). Keys are matched by name,
+  // since a snippet is shown before (or without) knowing the plugin's schema.
+  static const std::regex secret_option(
+      R"re(\b([A-Za-z0-9_]*(password|passphrase|secret|api_key|cloud_auth|token)[A-Za-z0-9_]*)(\s*=>\s*))re",
+      std::regex::icase);
+  // userinfo of a URL: scheme://user:password@host
+  static const std::regex url_userinfo(R"re(://[^\s/@:"']*:([^\s/@"']+)@)re");
+  auto mask = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to && i < line.size(); ++i) line[i] = '*';
+  };
+  for (std::sregex_iterator it(line.begin(), line.end(), secret_option), end; it != end; ++it) {
+    size_t i = static_cast<size_t>(it->position(0) + it->length(0));
+    if (i >= line.size()) break;
+    const char q = line[i];
+    if (q == '"' || q == '\'') {
+      size_t j = i + 1;
+      while (j < line.size() && line[j] != q) j += (line[j] == '\\') ? 2 : 1;
+      mask(i + 1, std::min(j, line.size()));
+    } else if (q == '[') {
+      mask(i + 1, std::min(line.find(']', i), line.size()));
+    } else {
+      size_t j = i;
+      while (j < line.size() && !std::isspace(static_cast<unsigned char>(line[j])) && line[j] != '}') ++j;
+      mask(i, j);
+    }
+  }
+  for (std::sregex_iterator it(line.begin(), line.end(), url_userinfo), end; it != end; ++it) {
+    mask(static_cast<size_t>(it->position(1)), static_cast<size_t>(it->position(1) + it->length(1)));
+  }
+  return line;
+}
+
 std::string Diagnostics::render() const {
   std::string out;
   for (const Diagnostic& d : items_) {
@@ -36,7 +72,7 @@ std::string Diagnostics::render() const {
     out += d.message;
     out += '\n';
     if (d.loc.file && d.loc.line) {
-      std::string line = d.loc.file->line_text(d.loc.line);
+      std::string line = redact_secrets(d.loc.file->line_text(d.loc.line));
       out += "    ";
       out += line;
       out += "\n    ";

@@ -43,4 +43,9 @@ struct ConfigError : std::runtime_error {
 // "did you mean" candidates: names within a small edit distance of `word`, closest first.
 std::vector<std::string> suggest(const std::string& word, const std::vector<std::string>& candidates);
 
+// A source line with the values of secret-looking options (`password`, `*_passphrase`, `api_key`,
+// ...) and the password of URL userinfo replaced by `*` of the same length: config snippets in
+// errors never show credentials.
+std::string redact_secrets(std::string line);
+
 }  // namespace sluice::config

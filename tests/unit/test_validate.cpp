@@ -273,3 +273,23 @@ TEST_CASE("validate: schema-only plugins pass -t but cannot run", "[validate]") 
   std::vector<config::ConfigAst> files_b{*b};
   CHECK(compile_pipeline(files_b, test, d3) == nullptr);
 }
+
+TEST_CASE("validate: a password's value never appears in errors or snippets", "[validate][redaction]") {
+  auto r = validate(R"(secret => ["hunter2x", "b"] num => "x")");
+  const std::string rendered = r->diags.render();
+  CHECK(first_error(r->diags).find("<password redacted>") != std::string::npos);
+  CHECK(rendered.find("hunter2x") == std::string::npos);
+  // The snippet keeps its length, so the caret of the `num` error still points at `num`'s value.
+  CHECK(rendered.find(R"(secret => [***************] num => "x")") != std::string::npos);
+}
+
+TEST_CASE("diagnostics: secret-looking options and URL passwords are masked in snippets", "[redaction]") {
+  using config::redact_secrets;
+  CHECK(redact_secrets(R"(user => "e" password => "pa\"ss" x => 1)") == R"(user => "e" password => "******" x => 1)");
+  CHECK(redact_secrets("ssl_key_passphrase => 'abc'") == "ssl_key_passphrase => '***'");
+  CHECK(redact_secrets("api_key => abc:def }") == "api_key => ******* }");
+  CHECK(redact_secrets(R"(hosts => ["https://elastic:changeme@es:9200"])") ==
+        R"(hosts => ["https://elastic:********@es:9200"])");
+  CHECK(redact_secrets(R"(hosts => ["https://es:9200"] user => "elastic")") ==
+        R"(hosts => ["https://es:9200"] user => "elastic")");
+}
