@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -107,6 +108,149 @@ std::string thread_name() {
   return name;
 }
 
+// Log parameters are written as Ruby's Hash#inspect at the end of the message, as Logstash prints
+// them (`Pipeline started {"pipeline.id"=>"main"}`, `{:port=>9600, :ssl_enabled=>false}`). In the
+// JSON layout Logstash makes each parameter a field of logEvent; RubyParams turns the inspect text
+// back into JSON members. Anything it does not recognise leaves the message whole.
+class RubyParams {
+ public:
+  explicit RubyParams(std::string_view s) : s_(s) {}
+
+  // Parses `{k=>v, ...}` spanning all of s_; appends `,"k":v` members to *out.
+  bool members(std::string* out) {
+    if (!eat('{')) return false;
+    skip_ws();
+    if (eat('}')) return at_end();
+    while (true) {
+      std::string key;
+      skip_ws();
+      if (peek() == ':') {
+        ++i_;
+        key = ident();
+      } else if (peek() == '"') {
+        if (!string(&key)) return false;
+      } else {
+        return false;
+      }
+      skip_ws();
+      if (!eat('=') || !eat('>')) return false;
+      *out += ',';
+      append_json_string(key == "message" ? "message_1" : key, *out);
+      *out += ':';
+      if (!value(out, 0)) return false;
+      skip_ws();
+      if (eat('}')) return at_end();
+      if (!eat(',')) return false;
+    }
+  }
+
+ private:
+  char peek() const { return i_ < s_.size() ? s_[i_] : '\0'; }
+  bool eat(char c) {
+    if (peek() != c) return false;
+    ++i_;
+    return true;
+  }
+  bool at_end() const { return i_ == s_.size(); }
+  void skip_ws() {
+    while (peek() == ' ') ++i_;
+  }
+  std::string ident() {
+    const size_t b = i_;
+    while (std::isalnum(static_cast<unsigned char>(peek())) || peek() == '_' || peek() == '.' || peek() == '?') ++i_;
+    return std::string(s_.substr(b, i_ - b));
+  }
+  bool string(std::string* out) {
+    if (!eat('"')) return false;
+    while (i_ < s_.size() && s_[i_] != '"') {
+      if (s_[i_] == '\\' && i_ + 1 < s_.size()) {
+        const char c = s_[++i_];
+        *out += c == 'n' ? '\n' : c == 't' ? '\t' : c;
+      } else {
+        *out += s_[i_];
+      }
+      ++i_;
+    }
+    return eat('"');
+  }
+  bool value(std::string* out, int depth) {
+    if (depth > 8) return false;
+    skip_ws();
+    const char c = peek();
+    if (c == '"') {
+      std::string v;
+      if (!string(&v)) return false;
+      append_json_string(v, *out);
+      return true;
+    }
+    if (c == ':') {  // a symbol
+      ++i_;
+      append_json_string(ident(), *out);
+      return true;
+    }
+    if (c == '[') {
+      ++i_;
+      *out += '[';
+      skip_ws();
+      if (!eat(']')) {
+        while (true) {
+          if (!value(out, depth + 1)) return false;
+          skip_ws();
+          if (eat(']')) break;
+          if (!eat(',')) return false;
+          *out += ',';
+        }
+      }
+      *out += ']';
+      return true;
+    }
+    if (c == '{') {
+      const size_t start = i_;
+      int level = 0;  // a nested hash: kept as its inspect text (Logstash renders it as a string too)
+      for (; i_ < s_.size(); ++i_) {
+        if (s_[i_] == '{') ++level;
+        if (s_[i_] == '}' && --level == 0) break;
+      }
+      if (i_ >= s_.size()) return false;
+      ++i_;
+      append_json_string(s_.substr(start, i_ - start), *out);
+      return true;
+    }
+    const size_t b = i_;
+    while (i_ < s_.size() && s_[i_] != ',' && s_[i_] != '}' && s_[i_] != ']') ++i_;
+    std::string_view word = s_.substr(b, i_ - b);
+    while (!word.empty() && word.back() == ' ') word.remove_suffix(1);
+    if (word == "nil") {
+      *out += "null";
+    } else if (word == "true" || word == "false") {
+      *out += word;
+    } else if (!word.empty() && word.find_first_not_of("0123456789.-e") == std::string_view::npos &&
+               (std::isdigit(static_cast<unsigned char>(word[0])) || word[0] == '-')) {
+      *out += word;
+    } else {
+      append_json_string(word, *out);  // e.g. an object's inspect (#<Thread:...>)
+    }
+    return true;
+  }
+
+  std::string_view s_;
+  size_t i_ = 0;
+};
+
+// The message text and the parameter members of logEvent.
+void split_params(std::string_view message, std::string_view* text, std::string* members) {
+  *text = message;
+  if (message.empty() || message.back() != '}') return;
+  for (size_t pos = message.find(" {"); pos != std::string_view::npos; pos = message.find(" {", pos + 1)) {
+    std::string m;
+    if (RubyParams(message.substr(pos + 1)).members(&m)) {
+      *text = message.substr(0, pos);
+      *members = std::move(m);
+      return;
+    }
+  }
+}
+
 std::string format_json(Level l, std::string_view component, std::string_view message,
                         std::string_view pipeline_id, std::string_view plugin_id, long long now_ms) {
   std::string out;
@@ -127,8 +271,12 @@ std::string format_json(Level l, std::string_view component, std::string_view me
     out += ",\"plugin.id\":";
     append_json_string(plugin_id, out);
   }
+  std::string_view text;
+  std::string params;
+  split_params(message, &text, &params);
   out += ",\"logEvent\":{\"message\":";
-  append_json_string(message, out);
+  append_json_string(text, out);
+  out += params;
   out += "}}\n";
   return out;
 }

@@ -590,12 +590,19 @@ def case_log_format_json(ctx):
                   and isinstance(rec.get("logEvent"), dict) and isinstance(rec["logEvent"].get("message"), str))
             check(ok, "a log line lacks level/loggerName/timeMillis/thread/logEvent.message: %s" % line)
             records.append(rec)
-        started = [r for r in records if r["logEvent"]["message"].startswith("Pipeline started")]
+        # As Logstash's JSON layout: the message text alone, each parameter a field of logEvent.
+        started = [r for r in records if r["logEvent"]["message"] == "Pipeline started"]
         check(len(started) == 1 and started[0].get("pipeline.id") == "main"
+              and started[0]["logEvent"].get("pipeline.id") == "main"
               and started[0]["loggerName"] == "logstash.javapipeline" and started[0]["level"] == "INFO",
               "no INFO 'Pipeline started' line of logstash.javapipeline for main: %s" % started)
-        check(any(r["logEvent"]["message"].startswith("Successfully started Logstash API endpoint") for r in records),
-              "no 'Successfully started Logstash API endpoint' line")
+        api = [r for r in records if r["logEvent"]["message"] == "Successfully started Logstash API endpoint"]
+        check(len(api) == 1 and api[0]["logEvent"].get("port") == port and api[0]["logEvent"].get("ssl_enabled") is False,
+              "no 'Successfully started Logstash API endpoint' line with port %d and ssl_enabled false: %s" % (port, api))
+        running = [r for r in records if r["logEvent"]["message"] == "Pipelines running"]
+        check(running and running[0]["logEvent"].get("count") == 1
+              and running[0]["logEvent"].get("running_pipelines") == ["main"],
+              "no 'Pipelines running' line with count 1 and [main]: %s" % running)
         check(len(records) >= 5, "only %d log lines" % len(records))
     finally:
         node.kill()
