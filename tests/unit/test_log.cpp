@@ -120,3 +120,20 @@ TEST_CASE("log: rate-limited warnings report the suppressed count", "[log]") {
   });
   CHECK(std::count(again.begin(), again.end(), '\n') == 2);
 }
+
+TEST_CASE("log: JSON layout makes the Ruby-inspect parameters fields of logEvent", "[log]") {
+  LevelGuard guard;
+  log::set_json_format(true);
+  auto line = [](const std::string& message) {
+    return capture_stderr([&] { log::info("logstash.agent", message); });
+  };
+  CHECK(line(R"(Pipelines running {:count=>2, :running_pipelines=>[:a, :b], :non_running_pipelines=>[]})")
+            .find(R"("logEvent":{"message":"Pipelines running","count":2,"running_pipelines":["a","b"],)"
+                  R"("non_running_pipelines":[]}})") != std::string::npos);
+  CHECK(line(R"(Failed {:message=>"x \"y\"", :ok=>true, :v=>nil, :n=>-1.5})")
+            .find(R"("logEvent":{"message":"Failed","message_1":"x \"y\"","ok":true,"v":null,"n":-1.5}})") !=
+        std::string::npos);
+  // Not a parameter hash: the message stays whole.
+  CHECK(line("Config {a => b}").find(R"("logEvent":{"message":"Config {a => b}"}})") != std::string::npos);
+  CHECK(line("Braces {} in text").find(R"("logEvent":{"message":"Braces {} in text"}})") != std::string::npos);
+}
