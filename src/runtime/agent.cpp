@@ -94,6 +94,14 @@ bool reloadable(const CompiledPipeline& p) {
   return true;
 }
 
+// What the pipeline runtime needs of a spec: its runtime settings and its queue.
+PipelineSettings runtime_settings(const settings::PipelineSpec& spec) {
+  PipelineSettings r = spec.runtime;
+  r.queue = spec.queue;
+  r.queue_dir = spec.queue.path;  // already this pipeline's directory (<path.queue>/<id>)
+  return r;
+}
+
 }  // namespace
 
 PreparedPipeline prepare_pipeline(const settings::PipelineSpec& spec, bool test_only, config::Diagnostics& diags,
@@ -234,7 +242,7 @@ bool Agent::Impl::create(const settings::PipelineSpec& spec, Slot& slot, std::st
   }
   std::string graph = api::graph_json(*prepared.compiled);
   const bool can_reload = spec.reloadable && reloadable(*prepared.compiled);
-  auto pipeline = std::make_shared<Pipeline>(std::move(prepared.compiled), spec.runtime);
+  auto pipeline = std::make_shared<Pipeline>(std::move(prepared.compiled), runtime_settings(spec));
   if (!pipeline->start(reason)) return false;
   std::lock_guard lock(mu);
   slot.pipeline = std::move(pipeline);
@@ -407,7 +415,7 @@ void Agent::Impl::reload(const char* why) {
       old->join();  // fully drained before the new one starts (ports, files are released)
     }
     std::string graph = api::graph_json(*prepared.compiled);
-    auto pipeline = std::make_shared<Pipeline>(std::move(prepared.compiled), spec->runtime);
+    auto pipeline = std::make_shared<Pipeline>(std::move(prepared.compiled), runtime_settings(*spec));
     std::string reason;
     const bool started = pipeline->start(&reason);
     std::lock_guard lock(mu);
