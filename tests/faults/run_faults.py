@@ -148,6 +148,7 @@ def kill9(ctx, row, persisted):
     settings = {"queue.type": "persisted"} if persisted else {"pipeline.end_to_end_acks": "true"}
     s = h.Sluice(ctx.sluice, d, case, h.free_port(), os.path.join(d, "data"), ctx.output(index), settings)
     kills = rng.randint(3, 5)
+    at = []  # documents indexed at each kill
     s.start()
     client = h.Client(ctx.client, s.port, events, window=200, concurrency=2, timeout="10s")
     try:
@@ -159,6 +160,7 @@ def kill9(ctx, row, persisted):
             check(client.running(), f"the client finished after {k} of {kills} kills: the load was too short "
                                     f"for this machine (raise n in kill9)")
             s.kill9()
+            at.append(h.doc_count(ctx.url, index) or 0)
             time.sleep(rng.uniform(0.0, 0.5))
             s.start()
         rep = client_done(row, client, n, 240)
@@ -166,7 +168,8 @@ def kill9(ctx, row, persisted):
         client.kill()
     counts = finish_counts(ctx, row, index, range(n), s)
     counts.check_exact(f"after {s.kills} kill -9")
-    row.note = (f"{s.kills} x kill -9 (seeded), {s.starts} starts on one path.data; the client opened "
+    row.note = (f"{s.kills} x kill -9 (seeded) with {', '.join(map(str, at))} documents indexed, "
+                f"{s.starts} starts on one path.data; the client opened "
                 f"{rep['connections']} connections, resending its unacknowledged windows on each")
 
 
