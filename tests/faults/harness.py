@@ -19,7 +19,6 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -168,6 +167,18 @@ def write_events(path, case, seqs, extra=None):
 
 # ---- sluice --------------------------------------------------------------------------------------
 
+STARTED = []  # every Sluice of the run, for kill_leftovers()
+
+
+def kill_leftovers():
+    """Ends the sluice processes a failed case left running (only those this suite started)."""
+    while STARTED:
+        s = STARTED.pop()
+        if s.alive():
+            s.proc.kill()
+            s.proc.wait()
+
+
 class Sluice:
     """One pipeline (beats on a fixed port -> elasticsearch), started, killed and restarted on the same
     path.data like the service would be. All runs append to one log file."""
@@ -191,6 +202,7 @@ class Sluice:
         self.proc = None
         self.starts = 0
         self.kills = 0
+        STARTED.append(self)
 
     def command(self):
         cmd = [self.binary, "-f", self.conf, "--path.data", self.path_data, "-w", str(self.workers),
@@ -398,17 +410,3 @@ def free_port():
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
-
-class Background(threading.Thread):
-    """Runs fn() in a thread and keeps its exception for the case to re-raise."""
-
-    def __init__(self, fn):
-        super().__init__(daemon=True)
-        self.fn = fn
-        self.error = None
-
-    def run(self):
-        try:
-            self.fn()
-        except BaseException as e:  # noqa: BLE001 -- handed back to the case
-            self.error = e

@@ -142,6 +142,7 @@ def kill9(ctx, row, persisted):
     h.recreate_index(ctx.url, index)
     n = 40000
     events = h.write_events(os.path.join(d, "events.jsonl"), case, range(n))
+    row.sent = n
     # Memory queue: only end-to-end acknowledgements make an acknowledged event survive kill -9.
     # Persisted queue: the beats input acknowledges a window once its events are durable in the queue
     # (src/queue/FORMAT.md), so the default queue.checkpoint.writes is the configuration under test.
@@ -189,6 +190,7 @@ def case_es_down(ctx, row):
     h.recreate_index(ctx.url, index)
     n = 20000
     events = h.write_events(os.path.join(d, "events.jsonl"), case, range(n))
+    row.sent = n
     s = h.Sluice(ctx.sluice, d, case, h.free_port(), os.path.join(d, "data"), ctx.output(index),
                  {"pipeline.end_to_end_acks": "true"})
     s.start()
@@ -207,6 +209,7 @@ def case_es_down(ctx, row):
         rep = client_done(row, client, n, 240)
     finally:
         client.kill()
+        ctx.es_server.resume("elasticsearch", ctx.build_dir)  # the next case needs the node (no-op if up)
     counts = finish_counts(ctx, row, index, range(n), s)
     counts.check_exact("after the outage")
     log = s.log()
@@ -224,6 +227,7 @@ def case_storm_429(ctx, row):
     h.recreate_index(ctx.url, index)
     n = 20000
     events = h.write_events(os.path.join(d, "events.jsonl"), case, range(n))
+    row.sent = n
     srv, proxy = h.storm_proxy(ctx.url, f"{ctx.seed}:{case}")
     try:
         s = h.Sluice(ctx.sluice, d, case, h.free_port(), os.path.join(d, "data"), ctx.output(index, hosts=proxy),
@@ -404,6 +408,7 @@ def case_disk_full_pq(ctx, row):
     try:
         n = 5000
         events = h.write_events(os.path.join(d, "events.jsonl"), case, range(n))
+        row.sent = n
         s = h.Sluice(ctx.sluice, d, case, h.free_port(), fs.path, ctx.output(index),
                      {"queue.type": "persisted", "queue.page_capacity": "64kb", "queue.max_bytes": "1mb"})
         s.start()
@@ -439,6 +444,7 @@ def case_torn_page(ctx, row):
     h.recreate_index(ctx.url, index)
     n = 3000
     events = h.write_events(os.path.join(d, "events.jsonl"), case, range(n))
+    row.sent = n
     srv, proxy = h.fault_server.serve(ctx.url, {"bulk_503": 1 << 30})  # the output cannot deliver
     try:
         data = os.path.join(d, "data")
@@ -573,6 +579,7 @@ def main():
                     row.result = f"FAIL ({time.time() - t0:.0f} s)"
                     row.note = (f"{e}" if isinstance(e, Fail) else traceback.format_exc()) + \
                                (f"\n    [{row.note}]" if row.note else "")
+                h.kill_leftovers()
                 print(f"# {name}: {row.result}", flush=True)
     finally:
         if not args.keep_server:
