@@ -78,6 +78,7 @@ class Event {
   // event is destroyed. Not copied by clone().
   void attach_ack(std::shared_ptr<AckGroup> group) { ack_ = AckRef(std::move(group)); }
   AckGroup* ack_group() const { return ack_.group(); }
+  AckRef take_ack() { return std::move(ack_); }
 
   std::unique_ptr<Event> clone() const;
 

@@ -6,6 +6,7 @@
 // draining exits at once with status 1, as Logstash does.
 #include "runtime/pipeline.hpp"
 
+#include "queue/persisted_queue.hpp"
 #include "runtime/executor.hpp"
 #include "runtime/queue.hpp"
 #include "sluice/log.hpp"
@@ -29,9 +30,81 @@ namespace {
 
 constexpr std::string_view kLogger = "logstash.javapipeline";
 
+// The queue between the inputs and the workers: the bounded memory queue, or the persisted queue
+// (queue.type: persisted). With the persisted queue an event's end-to-end acknowledgement share
+// (sluice/ack.hpp) is released once the event is durable on disk, so the beats input acknowledges
+// a window only when all its events would survive a crash; workers acknowledge each batch to the
+// queue once the outputs are done with it.
+class WorkQueue {
+ public:
+  using Batch = pq::Batch;
+  enum class Push { Ok, Closed, Refused };
+
+  explicit WorkQueue(size_t capacity) : mem_(std::make_unique<MemoryQueue>(capacity)) {}
+  explicit WorkQueue(std::unique_ptr<pq::PersistedQueue> q) : pq_(std::move(q)) {}
+
+  bool persisted() const { return pq_ != nullptr; }
+  pq::PersistedQueue* pq() const { return pq_.get(); }
+
+  // Blocks while full. Ok: the event was taken. Closed: e is untouched, its ack group cancelled.
+  // Refused: the persisted queue cannot store this event (logged by the queue); it is dropped.
+  Push push(std::unique_ptr<Event>& e) {
+    if (mem_) {
+      if (mem_->push(e)) return Push::Ok;
+      if (e && e->ack_group()) e->ack_group()->cancel();
+      return Push::Closed;
+    }
+    AckRef share = e->take_ack();
+    const pq::WriteResult w = pq_->write(*e);
+    if (w.status == pq::WriteStatus::Closed) {
+      if (share.group()) share.group()->cancel();
+      return Push::Closed;
+    }
+    e.reset();
+    if (w.status != pq::WriteStatus::Ok) return Push::Refused;
+    if (share.group()) {
+      pq_->when_durable(w.seq, [s = std::make_shared<AckRef>(std::move(share))](bool durable) {
+        if (!durable && s->group()) s->group()->cancel();
+        s->reset();
+      });
+    }
+    return Push::Ok;
+  }
+
+  bool read_batch(Batch& b, size_t max, std::chrono::milliseconds delay) {
+    return mem_ ? mem_->read_batch(b.events, max, delay) : pq_->read_batch(b, max, delay);
+  }
+  // The outputs are done with the batch's events (already destroyed by the caller).
+  void ack(const Batch& b) {
+    if (pq_) pq_->ack(b);
+  }
+  void close() {
+    if (mem_) {
+      mem_->close();
+    } else {
+      pq_->close();
+    }
+  }
+  size_t size() const { return mem_ ? mem_->size() : pq_->size(); }
+  size_t unread() const { return mem_ ? mem_->size() : pq_->unread(); }
+  uint64_t push_blocked_ns() const { return mem_ ? mem_->push_blocked_ns() : pq_->push_blocked_ns(); }
+  void fill(QueueStats* s) const {
+    if (pq_) {
+      *s = pq_->stats();
+      return;
+    }
+    s->type = "memory";
+    s->events_count = mem_->size();
+  }
+
+ private:
+  std::unique_ptr<MemoryQueue> mem_;
+  std::unique_ptr<pq::PersistedQueue> pq_;
+};
+
 class QueueInputContext final : public InputContext {
  public:
-  QueueInputContext(MemoryQueue& q, const InputDecorations& d, Input& input, const std::atomic<bool>& stopping,
+  QueueInputContext(WorkQueue& q, const InputDecorations& d, Input& input, const std::atomic<bool>& stopping,
                     std::atomic<uint64_t>& pushed, bool acks_on_delivery)
       : queue_(q),
         decorations_(d),
@@ -47,7 +120,14 @@ class QueueInputContext final : public InputContext {
   // Early decoration for inputs that tag after it (see InputContext::decorate).
   void decorate(Event& e) override { decorations_.apply(e); }
   bool push_decorated(std::unique_ptr<Event> e) override {
-    if (!queue_.push(e)) return false;
+    switch (queue_.push(e)) {
+      case WorkQueue::Push::Closed:
+        return false;
+      case WorkQueue::Push::Refused:
+        return true;  // logged by the queue; the input goes on with the next event
+      case WorkQueue::Push::Ok:
+        break;
+    }
     input_.metrics().events_out.fetch_add(1, std::memory_order_relaxed);
     pushed_.fetch_add(1, std::memory_order_relaxed);
     return true;
@@ -56,7 +136,7 @@ class QueueInputContext final : public InputContext {
   bool acks_on_delivery() const override { return acks_on_delivery_; }
 
  private:
-  MemoryQueue& queue_;
+  WorkQueue& queue_;
   const InputDecorations& decorations_;
   Input& input_;
   const std::atomic<bool>& stopping_;
@@ -100,10 +180,20 @@ void name_thread(const std::string& name) { pthread_setname_np(pthread_self(), n
 }  // namespace
 
 struct Pipeline::Impl {
-  explicit Impl(const CompiledPipeline& p, const PipelineSettings& s, size_t capacity, bool ordered)
-      : queue(capacity), executor(p, s.id, ordered) {}
+  Impl(const CompiledPipeline& p, const PipelineSettings& s, WorkQueue q, bool ordered)
+      : queue(std::move(q)), executor(p, s.id, ordered) {}
 
-  MemoryQueue queue;
+  // Called once the last input has returned. Inputs that ended by themselves (generator count,
+  // stdin EOF) let the workers finish what the persisted queue holds first; a requested stop
+  // closes at once (queue.drain decides whether the workers empty the queue).
+  void inputs_done() {
+    if (queue.persisted()) {
+      while (!stopping.load() && queue.unread() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    queue.close();
+  }
+
+  WorkQueue queue;
   Executor executor;
   std::atomic<bool> stopping{false};
   std::atomic<int> inputs_running{0};
@@ -157,6 +247,26 @@ bool Pipeline::start(std::string* error) {
     log::write(log::Level::Info, kLogger, m.str(), settings_.id);
   }
 
+  // The queue first: a persisted queue that cannot be opened (locked by another process, not
+  // writable) fails the start before any plugin runs. Recovery problems are logged by the queue.
+  std::unique_ptr<pq::PersistedQueue> persisted;
+  if (settings_.queue.type == "persisted") {
+    if (settings_.queue_dir.empty()) {
+      *error = "queue.type is persisted but there is no queue directory: set path.data (or path.queue)";
+      return false;
+    }
+    pq::Options options;
+    options.pipeline_id = settings_.id;
+    std::string why;
+    persisted = pq::PersistedQueue::open(settings_.queue_dir, settings_.queue, &why, options);
+    if (!persisted) {
+      *error = "Cannot open the persisted queue in " + settings_.queue_dir + ": " + why;
+      return false;
+    }
+  }
+  WorkQueue work_queue = persisted ? WorkQueue(std::move(persisted))
+                                   : WorkQueue(static_cast<size_t>(workers_) * batch_size);
+
   // Start filters and outputs, then inputs. A start failure is reported before any event flows;
   // what was started is closed again.
   size_t filters_started = 0, outputs_started = 0, inputs_started = 0;
@@ -181,13 +291,13 @@ bool Pipeline::start(std::string* error) {
     return false;
   }
 
-  impl_ = std::make_unique<Impl>(*compiled_, settings_, static_cast<size_t>(workers_) * batch_size, ordered);
+  impl_ = std::make_unique<Impl>(*compiled_, settings_, std::move(work_queue), ordered);
   Impl& im = *impl_;
   im.inputs_running = static_cast<int>(compiled_->inputs.size());
   for (auto& in : compiled_->inputs) {
     im.contexts.push_back(
         std::make_unique<QueueInputContext>(im.queue, in.decorations, *in.input, im.stopping, im.events_in,
-                                            settings_.end_to_end_acks));
+                                            settings_.end_to_end_acks || im.queue.persisted()));
     QueueInputContext* ctx = im.contexts.back().get();
     Input* input = in.input.get();
     std::string name = in.name;
@@ -200,36 +310,43 @@ bool Pipeline::start(std::string* error) {
                    "A plugin had an unrecoverable error and stopped: input " + name + ": " + ex.what(), settings_.id,
                    input->id());
       }
-      if (impl_->inputs_running.fetch_sub(1) == 1) impl_->queue.close();  // the last input closes the queue
+      if (impl_->inputs_running.fetch_sub(1) == 1) impl_->inputs_done();  // the last input closes the queue
     });
   }
-  if (compiled_->inputs.empty()) im.queue.close();
+  if (compiled_->inputs.empty()) im.inputs_done();
 
   im.workers_running = workers_;
   for (int w = 0; w < workers_; ++w) {
     im.worker_threads.emplace_back([this, w, batch_size] {
       name_thread("[" + settings_.id + "]>worker" + std::to_string(w));
       Impl& im = *impl_;
-      std::vector<std::unique_ptr<Event>> batch;
-      batch.reserve(batch_size);
+      WorkQueue::Batch batch;
+      batch.events.reserve(batch_size);
       try {
         while (im.queue.read_batch(batch, batch_size, std::chrono::milliseconds(settings_.batch_delay_ms))) {
-          im.executor.run(batch);
+          im.executor.run(batch.events);
+          batch.events.clear();  // end-to-end acknowledgement shares are released here
+          im.queue.ack(batch);   // persisted: these events are done
           batch.clear();
         }
       } catch (const std::exception& ex) {
         im.worker_failed = true;
         log::write(log::Level::Error, kLogger,
                    std::string("Pipeline worker error, the pipeline will stop: ") + ex.what(), settings_.id);
-        cancel_acks(batch);
-        batch.clear();
+        cancel_acks(batch.events);
+        batch.clear();  // persisted: not acknowledged, delivered again at the next start
         request_stop();
         // Keep draining so blocked inputs can finish; events of the failed batch are lost (with
-        // end-to-end acknowledgements neither they nor the rest are acknowledged: clients resend).
-        std::vector<std::unique_ptr<Event>> rest;
-        while (im.queue.read_batch(rest, batch_size, std::chrono::milliseconds(1))) {
-          cancel_acks(rest);
-          rest.clear();
+        // end-to-end acknowledgements neither they nor the rest are acknowledged: clients resend;
+        // the persisted queue keeps them for the next start).
+        if (im.queue.persisted()) {
+          im.queue.close();  // blocked writers return; what is queued stays on disk
+        } else {
+          WorkQueue::Batch rest;
+          while (im.queue.read_batch(rest, batch_size, std::chrono::milliseconds(1))) {
+            cancel_acks(rest.events);
+            rest.clear();
+          }
         }
       }
       im.workers_running.fetch_sub(1);
@@ -259,6 +376,10 @@ bool Pipeline::join() {
   for (auto& f : compiled_->filters) f->close();
   for (auto& o : compiled_->outputs) o->close();
   im.joined = true;
+  if (im.queue.persisted()) {
+    im.queue.close();
+    log::write(log::Level::Info, kLogger, "Persisted queue: " + im.queue.pq()->describe_unacked(), settings_.id);
+  }
   std::ostringstream m;
   m << "Pipeline terminated {\"pipeline.id\"=>" << quoted(settings_.id) << ", \"events.in\"=>" << im.events_in.load()
     << ", \"events.filtered\"=>" << im.executor.events_filtered() << ", \"events.out\"=>"
@@ -300,10 +421,10 @@ void Pipeline::fill_stats(PipelineSnapshot* s) const {
   };
   for (const auto& f : compiled_->filters) add(*f, PluginStats::Kind::Filter);
   for (const auto& o : compiled_->outputs) add(*o, PluginStats::Kind::Output);
-  s->queue.type = "memory";
+  s->queue.type = settings_.queue.type;
   if (!impl_) return;
   const Impl& im = *impl_;
-  s->queue.events_count = im.queue.size();
+  im.queue.fill(&s->queue);
   s->events_in = im.events_in.load(std::memory_order_relaxed);
   s->events_filtered = im.executor.events_filtered();
   s->events_out = im.executor.events_out();

@@ -5,6 +5,7 @@
 
 #include "compiler/graph.hpp"
 #include "runtime/stats.hpp"
+#include "settings/queue_settings.hpp"
 
 #include <memory>
 #include <string>
@@ -19,6 +20,8 @@ struct PipelineSettings {
   int batch_delay_ms = 50;
   enum class Ordered { Auto, True, False } ordered = Ordered::Auto;
   bool end_to_end_acks = false;  // pipeline.end_to_end_acks (see InputContext::acks_on_delivery)
+  settings::QueueSettings queue;  // queue.type memory (default) or persisted, and its settings
+  std::string queue_dir;          // persisted: this pipeline's directory (<path.queue>/<id>)
 };
 
 class Pipeline {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "runtime/pipeline.hpp"
+#include "settings/queue_settings.hpp"
 
 #include <cstdint>
 #include <map>
@@ -15,20 +16,6 @@
 #include <vector>
 
 namespace sluice::settings {
-
-struct QueueSettings {
-  std::string type = "memory";  // memory | persisted
-  std::string path;             // path.queue (default <path.data>/queue); the pipeline's dir is <path>/<id>
-  uint64_t max_bytes = 1024ull << 20;
-  uint64_t page_capacity = 64ull << 20;
-  uint64_t max_events = 0;  // 0: unlimited
-  int checkpoint_writes = 1024;
-  int checkpoint_acks = 1024;
-  int checkpoint_interval_ms = 1000;
-  bool checkpoint_retry = true;
-  bool drain = false;
-  std::string compression = "none";
-};
 
 struct DeadLetterQueueSettings {
   bool enable = false;
