@@ -22,6 +22,7 @@ namespace {
 const std::map<std::string, std::string>& minimal_options() {
   static const std::map<std::string, std::string> m = {
       {"input/beats", "port => 0 host => \"127.0.0.1\""},
+      {"input/dead_letter_queue", "path => \"/tmp\" pipeline_id => \"sluice-compliance-none\" commit_offsets => false"},
       {"input/generator", "count => 3"},
       {"input/stdin", ""},
       {"input/tcp", "port => 0 host => \"127.0.0.1\""},
