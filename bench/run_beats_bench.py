@@ -15,16 +15,19 @@ before SIGTERM. After SIGTERM, sluice's `Pipeline terminated {... "events.out"=>
 events sent, or the run fails.
 
 usage: run_beats_bench.py [--build-dir build] [--events 400000] [--repeat 3] [--connections 2]
-                          [--pipelining 1] [--out bench/out/beats-results.json]
+                          [--pipelining 1] [--cases null,seed] [--workers 1,2]
+                          [--queues memory,memory-e2e,persisted] [--out bench/out/beats-results.json]
 """
 import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -62,11 +65,26 @@ def vm_hwm_kib(pid):
     return 0
 
 
-def run_once(sluice, conf_path, workers, windows, args, log_path):
+# Queue variants (--queues): the memory queue (Logstash's default, windows acknowledged once queued),
+# the memory queue with pipeline.end_to_end_acks (acknowledged once delivered), and the persisted
+# queue (acknowledged once fsynced; a fresh path.data per run, on the same disk as bench/out).
+QUEUES = {
+    "memory": [],
+    "memory-e2e": ["-S", "pipeline.end_to_end_acks=true"],
+    "persisted": ["-S", "queue.type=persisted"],
+}
+
+
+def run_once(sluice, conf_path, workers, windows, args, log_path, queue="memory"):
     """One fresh sluice, one load run. Returns a dict, or exits loudly on any mismatch."""
+    extra = list(QUEUES[queue])
+    data_dir = None
+    if queue == "persisted":
+        data_dir = tempfile.mkdtemp(prefix="pq-", dir=os.path.dirname(log_path))
+        extra += ["--path.data", data_dir]
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sluice, "-f", conf_path, "-w", str(workers)], stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=log)
+        proc = subprocess.Popen([sluice, "-f", conf_path, "-w", str(workers), "--api.enabled", "false", *extra],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
     try:
         port = None
         deadline = time.monotonic() + 30
@@ -88,6 +106,8 @@ def run_once(sluice, conf_path, workers, windows, args, log_path):
             proc.wait()
         raise
     rc = os.waitstatus_to_exitcode(status)
+    if data_dir:
+        shutil.rmtree(data_dir, ignore_errors=True)
     log = read_text(log_path)
     sent = sum(c for c, _ in windows)
     m = re.search(r'Pipeline terminated \{.*"events\.in"=>(\d+).*"events\.out"=>(\d+)\}', log)
@@ -112,6 +132,7 @@ def main():
     ap.add_argument("--window", type=int, default=lumberjack_load.WINDOW_SIZE)
     ap.add_argument("--cases", default="null,seed")
     ap.add_argument("--workers", default="1,2")
+    ap.add_argument("--queues", default="memory", help="comma list of: " + ", ".join(QUEUES))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "out", "beats-results.json"))
     args = ap.parse_args()
 
@@ -144,12 +165,12 @@ def main():
         conf_path = os.path.join(out_dir, "beats-%s.conf" % case)
         with open(conf_path, "w") as f:
             f.write(CONFIGS[case])
-        for w in (int(x) for x in args.workers.split(",")):
-            name = "%s -w %d" % (LABELS[case], w)
+        for w, queue in ((int(x), q) for x in args.workers.split(",") for q in args.queues.split(",")):
+            name = "%s -w %d" % (LABELS[case], w) + ("" if queue == "memory" else ", " + queue + " queue")
             runs = []
             for i in range(args.repeat):
-                log_path = os.path.join(out_dir, "beats-%s-w%d-run%d.log" % (case, w, i + 1))
-                r = run_once(sluice, conf_path, w, windows, args, log_path)
+                log_path = os.path.join(out_dir, "beats-%s-w%d-%s-run%d.log" % (case, w, queue, i + 1))
+                r = run_once(sluice, conf_path, w, windows, args, log_path, queue)
                 print("bench: %s, run %d/%d: %.0f events/s, VmHWM %.1f MiB, sluice CPU %.1f s, client CPU %.2f s, "
                       "load %.2f, %d keep-alives, %d partial ACKs" %
                       (name, i + 1, args.repeat, r["events_per_second"], r["peak_rss_kib"] / 1024.0,
@@ -157,7 +178,7 @@ def main():
                        r["partial_acks"]), file=sys.stderr)
                 runs.append(r)
             med = statistics.median(r["seconds"] for r in runs)
-            results.append({"case": name, "workers": w, "seconds": med, "events_per_second": sent / med,
+            results.append({"case": name, "workers": w, "queue": queue, "seconds": med, "events_per_second": sent / med,
                             "peak_rss_mib": max(r["peak_rss_kib"] for r in runs) / 1024.0,
                             "sluice_cpu_seconds": statistics.median(r["sluice_cpu_seconds"] for r in runs),
                             "client_cpu_seconds": statistics.median(r["client_cpu_seconds"] for r in runs),
