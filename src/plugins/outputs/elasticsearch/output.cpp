@@ -1,6 +1,7 @@
 #include "plugins/outputs/elasticsearch/output.hpp"
 
 #include "plugins/outputs/elasticsearch/templates.hpp"
+#include "event/ruby_format.hpp"
 #include "sluice/log.hpp"
 
 #include <rapidjson/document.h>
@@ -35,6 +36,101 @@ std::optional<bool> opt_bool(const PluginConfig& cfg, std::string_view name) {
 std::string ruby_str(std::string_view s) {
   std::string out;
   append_json_string(out, s);
+  return out;
+}
+
+// Ruby 2.x's #inspect (JRuby 9, as Logstash 7.17 prints its log and dead letter queue reasons) of a
+// JSON value: `{"k"=>1, "a"=>[nil, true, 1.5]}`. At the top of an event, @timestamp is printed bare,
+// as LogStash::Timestamp#inspect prints it.
+template <typename V>
+void append_ruby_inspect(const V& v, std::string& out, bool event_root = false) {
+  switch (v.GetType()) {
+    case rapidjson::kNullType:
+      out += "nil";
+      return;
+    case rapidjson::kFalseType:
+      out += "false";
+      return;
+    case rapidjson::kTrueType:
+      out += "true";
+      return;
+    case rapidjson::kStringType:
+      ruby::append_inspect(std::string_view(v.GetString(), v.GetStringLength()), out);
+      return;
+    case rapidjson::kNumberType:
+      if (v.IsInt64()) out += std::to_string(v.GetInt64());
+      else if (v.IsUint64()) out += std::to_string(v.GetUint64());
+      else ruby::append_float(v.GetDouble(), out);
+      return;
+    case rapidjson::kArrayType: {
+      out += '[';
+      bool first = true;
+      for (const auto& x : v.GetArray()) {
+        if (!first) out += ", ";
+        first = false;
+        append_ruby_inspect(x, out);
+      }
+      out += ']';
+      return;
+    }
+    case rapidjson::kObjectType: {
+      out += '{';
+      bool first = true;
+      for (const auto& m : v.GetObject()) {
+        if (!first) out += ", ";
+        first = false;
+        const std::string_view key(m.name.GetString(), m.name.GetStringLength());
+        ruby::append_inspect(key, out);
+        out += "=>";
+        if (event_root && key == "@timestamp" && m.value.IsString()) out.append(m.value.GetString(), m.value.GetStringLength());
+        else append_ruby_inspect(m.value, out);
+      }
+      out += '}';
+      return;
+    }
+  }
+}
+
+// The action as Logstash prints its EventActionTuple: ["index", {:_id=>nil, :_index=>"i",
+// :routing=>nil, ...}, {event data}].
+std::string inspect_action(const ActionParams& p, const Event& e) {
+  std::string out = "[";
+  ruby::append_inspect(std::string_view(to_string(p.action)), out);
+  out += ", {:_id=>";
+  if (p.id) ruby::append_inspect(*p.id, out);
+  else out += "nil";
+  out += ", :_index=>";
+  ruby::append_inspect(p.index, out);
+  out += ", :routing=>";
+  if (p.routing) ruby::append_inspect(*p.routing, out);
+  else out += "nil";
+  auto add = [&](const char* key, const std::optional<std::string>& v) {
+    if (!v) return;
+    out += key;
+    ruby::append_inspect(*v, out);
+  };
+  add(", :pipeline=>", p.pipeline);
+  add(", :_type=>", p.type);
+  if (p.action == ActionKind::Update && p.retry_on_conflict >= 0)
+    out += ", :retry_on_conflict=>" + std::to_string(p.retry_on_conflict);
+  add(", :version=>", p.version);
+  add(", :version_type=>", p.version_type);
+  out += "}, ";
+  append_ruby_inspect(e.data(), out, true);
+  out += ']';
+  return out;
+}
+
+// The items of a bulk response, each as Ruby prints it (empty strings if the body is unreadable).
+std::vector<std::string> inspect_items(std::string_view body, std::size_t count) {
+  std::vector<std::string> out(count);
+  rapidjson::Document d;
+  d.Parse(body.data(), body.size());
+  if (d.HasParseError() || !d.IsObject()) return out;
+  auto items = d.FindMember("items");
+  if (items == d.MemberEnd() || !items->value.IsArray()) return out;
+  const auto& arr = items->value;
+  for (rapidjson::SizeType i = 0; i < arr.Size() && i < count; ++i) append_ruby_inspect(arr[i], out[i]);
   return out;
 }
 
@@ -177,6 +273,23 @@ OutputConfig parse_config(const PluginConfig& cfg) {
     const std::string ds = cfg.string("data_stream");
     if (ds == "true") fail("data_stream", "Data streams (data_stream => true) are not supported yet");
   }
+  c.dead_letter_queue = cfg.dead_letter_queue;
+  for (const std::string& code : cfg.strings("dlq_custom_codes")) {
+    int n = 0;
+    try {
+      n = std::stoi(code);
+    } catch (const std::exception&) {
+      fail("dlq_custom_codes", "dlq_custom_codes must be HTTP status numbers, got " + ruby_str(code));
+    }
+    if (n == 400 || n == 404)
+      fail("dlq_custom_codes", "[" + code + "] are already defined as standard DLQ error codes");
+    if (n == 200 || n == 201)
+      fail("dlq_custom_codes", "[" + code + "] are success codes which cannot be redefined in dlq_custom_codes");
+    if (n == 409)
+      fail("dlq_custom_codes",
+           "[" + code + "] are error codes already defined as conflict which cannot be redefined in dlq_custom_codes");
+    c.dlq_custom_codes.push_back(n);
+  }
   c.silence_errors = cfg.strings("silence_errors_in_log");
   for (auto& s : cfg.strings("failure_type_logging_whitelist")) c.silence_errors.push_back(s);
   if (cfg.has("sniffing") && cfg.boolean("sniffing"))
@@ -196,6 +309,7 @@ struct ElasticsearchOutput::Scratch {
   std::string retry_buf;  // bodies of later attempts (failed items only)
   std::string src;
   std::string upsert;
+  std::string response;   // the last bulk response body
   std::vector<std::size_t> offsets;  // entry i = buf[offsets[i], offsets[i + 1])
   std::vector<Entry> entries;
   std::vector<ItemResult> items;
@@ -253,6 +367,10 @@ void ElasticsearchOutput::request_headers(std::vector<std::string>& out, bool js
 }
 
 void ElasticsearchOutput::start() {
+  if (!cfg_.dlq_custom_codes.empty() && !cfg_.dead_letter_queue)
+    throw std::runtime_error(
+        "DLQ feature (dlq_custom_codes) is configured while DLQ is not enabled; set dead_letter_queue.enable: true "
+        "or remove dlq_custom_codes");
   if (!cfg_.template_path.empty() && cfg_.manage_template) {
     std::ifstream in(cfg_.template_path, std::ios::binary);
     if (!in) throw std::runtime_error("Cannot read the template file " + ruby_str(cfg_.template_path));
@@ -479,7 +597,8 @@ void ElasticsearchOutput::sleep_for(double seconds) {
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
 }
 
-bool ElasticsearchOutput::send_bulk(std::string_view body, std::size_t count, std::vector<ItemResult>& items) {
+bool ElasticsearchOutput::send_bulk(std::string_view body, std::size_t count, std::vector<ItemResult>& items,
+                                    std::string* response_body) {
   Backoff backoff(cfg_.retry_initial_s, cfg_.retry_max_s);
   std::string gz;
   std::string_view payload = body;
@@ -554,16 +673,33 @@ bool ElasticsearchOutput::send_bulk(std::string_view body, std::size_t count, st
       sleep_for(wait);
       continue;
     }
+    response_body->swap(resp.body);
     return true;
   }
 }
 
-void ElasticsearchOutput::reject(const Event& e, const ActionParams& p, const ItemResult& r) {
+bool ElasticsearchOutput::to_dead_letter_queue(int status) const {
+  if (status == 400 || status == 404) return true;
+  return cfg_.dead_letter_queue &&
+         std::find(cfg_.dlq_custom_codes.begin(), cfg_.dlq_custom_codes.end(), status) != cfg_.dlq_custom_codes.end();
+}
+
+void ElasticsearchOutput::reject(const Event& e, const ActionParams& p, const ItemResult& r,
+                                 const std::string& response) {
   counters_.documents_rejected.fetch_add(1, std::memory_order_relaxed);
-  std::string reason = "status: " + std::to_string(r.status) + ", action: " + to_string(p.action) + ", index: " +
-                       p.index + ", error type: " + r.error_type + ", reason: " + r.error_reason;
-  if (dlq_) {
-    dlq_->write(e, id(), "Could not index event to Elasticsearch. " + reason);
+  if (cfg_.dead_letter_queue) {
+    // Logstash's handle_dlq_response text; an event that never reached Elasticsearch (an
+    // unsupported action) gets its mapping error and the event, as handle_event_mapping_errors.
+    std::string reason;
+    if (response.empty()) {
+      reason = r.error_reason + "; event: `";
+      append_ruby_inspect(e.data(), reason, true);
+      reason += '`';
+    } else {
+      reason = "Could not index event to Elasticsearch. status: " + std::to_string(r.status) +
+               ", action: " + inspect_action(p, e) + ", response: " + response;
+    }
+    (void)cfg_.dead_letter_queue->write(e, "elasticsearch", id(), reason);
     return;
   }
   if (std::find(cfg_.silence_errors.begin(), cfg_.silence_errors.end(), r.error_type) != cfg_.silence_errors.end())
@@ -622,7 +758,7 @@ void ElasticsearchOutput::receive(std::span<Event* const> events) {
         ItemResult r;
         r.error_type = "unsupported_action";
         r.error_reason = "Elasticsearch doesn't support [" + a + "] action";
-        reject(*e, p, r);
+        reject(*e, p, r, {});
         continue;
       }
       action = *parsed;
@@ -670,12 +806,15 @@ void ElasticsearchOutput::receive(std::span<Event* const> events) {
           s.retry_buf.append(s.buf, s.offsets[pending[k]], s.offsets[pending[k] + 1] - s.offsets[pending[k]]);
         body = s.retry_buf;
       }
-      (void)send_bulk(body, to - from, s.items);
+      (void)send_bulk(body, to - from, s.items, &s.response);
       bool all_ok = true;
+      std::vector<std::string> responses;  // the items as Ruby prints them, read once a rejection needs them
       for (std::size_t k = from; k < to; ++k) {
         const uint32_t idx = pending[k];
         const ItemResult& r = s.items[k - from];
-        switch (classify_item(r.status)) {
+        ItemOutcome outcome = classify_item(r.status);
+        if (outcome == ItemOutcome::Retry && to_dead_letter_queue(r.status)) outcome = ItemOutcome::Reject;
+        switch (outcome) {
           case ItemOutcome::Success:
             counters_.documents_successes.fetch_add(1, std::memory_order_relaxed);
             break;
@@ -692,7 +831,9 @@ void ElasticsearchOutput::receive(std::span<Event* const> events) {
           case ItemOutcome::Reject:
             all_ok = false;
             fill_params(*s.entries[idx].event, s.entries[idx].action);
-            reject(*s.entries[idx].event, p, r);
+            if (cfg_.dead_letter_queue && responses.empty()) responses = inspect_items(s.response, to - from);
+            reject(*s.entries[idx].event, p, r,
+                   responses.empty() || responses[k - from].empty() ? std::string("{}") : responses[k - from]);
             break;
           case ItemOutcome::Retry:
             all_ok = false;

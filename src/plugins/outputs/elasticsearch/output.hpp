@@ -40,15 +40,6 @@ struct OutputCounters {
   std::atomic<uint64_t> request_retries{0};       // whole-request retries
 };
 
-// Where events Elasticsearch refused for good go. The dead letter queue implements it; until one
-// is attached, such events are logged (one line each) and dropped, as Logstash does without a DLQ.
-class DeadLetterSink {
- public:
-  virtual ~DeadLetterSink() = default;
-  // `reason` is a one-line description (status, index, error type and reason).
-  virtual void write(const Event& e, std::string_view plugin_id, std::string_view reason) = 0;
-};
-
 struct OutputConfig {
   std::vector<HostUrl> hosts;
   std::string index = "logstash-%{+yyyy.MM.dd}";  // sprintf template text
@@ -77,6 +68,11 @@ struct OutputConfig {
   std::string ilm_enabled = "auto";    // auto / true / false
   std::string ecs_compatibility = "disabled";
   std::vector<std::string> silence_errors;  // error types not logged
+  // Item statuses sent to the dead letter queue besides 400 and 404 (dlq_custom_codes).
+  std::vector<int> dlq_custom_codes;
+  // The pipeline's dead letter queue (PluginConfig::dead_letter_queue): 400/404 rejections (and
+  // dlq_custom_codes) go there with Logstash's reason text; without one they are logged and dropped.
+  std::shared_ptr<DeadLetterQueueWriter> dead_letter_queue;
 };
 
 // Reads and checks the options; throws PluginConfigError naming the option.
@@ -95,7 +91,6 @@ class ElasticsearchOutput final : public Output {
   void receive(std::span<Event* const> events) override;
 
   const OutputCounters& counters() const { return counters_; }
-  void set_dead_letter_sink(DeadLetterSink* sink) { dlq_ = sink; }
   // The server found at start-up (or later, once one was reachable).
   std::optional<ServerInfo> server() const;
 
@@ -105,10 +100,16 @@ class ElasticsearchOutput final : public Output {
   void check_hosts(bool log_failures);
   bool bootstrap();  // template; true once done
   void wait_ready();
-  bool send_bulk(std::string_view body, std::size_t count, std::vector<ItemResult>& items);
+  // On success *response_body holds the bulk response (read again for the items sent to the dead
+  // letter queue).
+  bool send_bulk(std::string_view body, std::size_t count, std::vector<ItemResult>& items,
+                 std::string* response_body);
   void request_headers(std::vector<std::string>& out, bool json_body) const;
   std::string url_for(const HostUrl& h, std::string_view path) const;
-  void reject(const Event& e, const ActionParams& p, const ItemResult& r);
+  // An item Elasticsearch refused for good: to the dead letter queue, or logged. `response` is the
+  // item's object in the bulk response as Ruby prints it ("" when there is none).
+  void reject(const Event& e, const ActionParams& p, const ItemResult& r, const std::string& response);
+  bool to_dead_letter_queue(int status) const;
   void sleep_for(double seconds);
   void logw(log::Level level, const std::string& msg) const;
 
@@ -130,7 +131,6 @@ class ElasticsearchOutput final : public Output {
   std::optional<std::string> type_for_server_;  // `_type` to write, per the server's version
 
   OutputCounters counters_;
-  DeadLetterSink* dlq_ = nullptr;
 };
 
 }  // namespace sluice::es
