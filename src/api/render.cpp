@@ -596,6 +596,18 @@ Value stats_pipeline(Ctx& c, const PipelineSnapshot& p, bool vertices) {
   j.put(v, "plugins", plugins_of(c, p));
   j.put(v, "reloads", pipeline_reloads(j, p.reloads));
   j.put(v, "queue", pipeline_queue(j, p.queue));
+  if (p.dead_letter_queue) {
+    // Logstash's dead letter queue metrics (8.x keys; 7.17 reports queue_size_in_bytes alone).
+    const DeadLetterQueueStats& d = *p.dead_letter_queue;
+    Value dlq = Json::object();
+    j.put(dlq, "queue_size_in_bytes", d.queue_size_in_bytes);
+    j.put(dlq, "max_queue_size_in_bytes", d.max_queue_size_in_bytes);
+    j.put(dlq, "dropped_events", d.dropped_events);
+    j.put(dlq, "expired_events", d.expired_events);
+    j.put(dlq, "last_error", d.last_error.empty() ? std::string("no errors") : d.last_error);
+    j.put(dlq, "storage_policy", d.storage_policy);
+    j.put(v, "dead_letter_queue", std::move(dlq));
+  }
   Value settings = Json::object();
   j.put(settings, "workers", p.workers);
   j.put(settings, "batch_size", p.batch_size);

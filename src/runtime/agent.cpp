@@ -3,6 +3,7 @@
 #include "api/api.hpp"
 #include "compiler/compile.hpp"
 #include "config/loader.hpp"
+#include "dlq/writer.hpp"
 #include "sluice/log.hpp"
 
 #include <fcntl.h>
@@ -224,9 +225,29 @@ bool Agent::Impl::prepare_data_dir() {
 PrepareContext Agent::Impl::context_for(const settings::PipelineSpec& spec, Slot& slot) {
   PrepareContext c;
   c.path_data = node.path_data;
-  // dead_letter_queue.enable: the writer is opened here (once per pipeline id) by the dead letter
-  // queue (src/dlq/); until then plugins get none.
-  c.dead_letter_queue = slot.dead_letter_queue;
+  // dead_letter_queue.enable: one writer per pipeline id, opened on first use and kept across
+  // reloads (the old and the new pipeline share it; its directory stays locked). A reload that moves
+  // the directory or disables the queue lets the old writer go once the old pipeline is gone.
+  // When the writer cannot be opened, the pipeline runs without a dead letter queue, as Logstash's
+  // DeadLetterQueueFactory does: the error is logged, rejected events are logged and dropped, and
+  // the next reload tries again.
+  std::shared_ptr<DeadLetterQueueWriter> writer = slot.dead_letter_queue;
+  const auto* segments = dynamic_cast<const dlq::SegmentWriter*>(writer.get());
+  if (!spec.dead_letter_queue.enable || (segments && segments->dir() != spec.dead_letter_queue.path)) writer.reset();
+  if (spec.dead_letter_queue.enable && !writer) {
+    std::string error;
+    writer = dlq::open_writer(spec.dead_letter_queue, spec.runtime.id, &error);
+    if (!writer)
+      log::write(log::Level::Error, kAgent,
+                 "Unable to create the dead letter queue writer: " + error +
+                     " Until it can be opened (at the next reload), events the outputs reject are logged and dropped.",
+                 spec.runtime.id);
+  }
+  if (writer != slot.dead_letter_queue) {
+    std::lock_guard lock(mu);  // the API thread reads the slot's writer for its stats
+    slot.dead_letter_queue = writer;
+  }
+  c.dead_letter_queue = std::move(writer);
   return c;
 }
 
