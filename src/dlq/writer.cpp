@@ -388,9 +388,10 @@ void SegmentWriter::close() {
 }
 
 void SegmentWriter::flusher_loop() {
+  const auto interval = std::max(opts_.flush_check_interval, std::chrono::milliseconds(10));
   std::unique_lock lock(flusher_mu_);
   while (!stop_flusher_) {
-    flusher_cv_.wait_for(lock, opts_.flush_check_interval);
+    flusher_cv_.wait_for(lock, interval);
     if (stop_flusher_) break;
     lock.unlock();
     flush_check();
