@@ -609,7 +609,10 @@ TEST_CASE("dlq input: option errors name the option", "[dlq]") {
   CHECK(build({{"path", path}, {"commit_offsets", testutil::boolean(false)}, {"start_timestamp", testutil::str("yesterday")}})
             .rfind("start_timestamp: ", 0) == 0);
   CHECK(build({{"path", path}, {"sincedb_path", path}}).find("must point to a file") != std::string::npos);
-  CHECK(build({{"path", path}}).rfind("sincedb_path: ", 0) == 0);  // no path.data to keep it in
+  // No path.data to keep the sincedb in: built (so that -t accepts it), refused at start.
+  CHECK(build({{"path", path}}).empty());
+  auto no_data = testutil::make<Input>(PluginKind::Input, "dead_letter_queue", {{"path", path}});
+  CHECK_THROWS_WITH(no_data->start(), Catch::Contains("set sincedb_path, or path.data"));
   PluginConfig cfg = testutil::config(PluginKind::Input, "dead_letter_queue", {{"path", path}});
   cfg.path_data = (dir.path / "data").string();
   CHECK(Registry::builtin().find(PluginKind::Input, "dead_letter_queue")->factory(cfg));

@@ -74,10 +74,6 @@ class DeadLetterQueueInput final : public Input {
     } else if (!cfg.path_data.empty()) {
       sincedb_dir_ = cfg.path_data + "/plugins/inputs/dead_letter_queue/" + queue_pipeline_;
       sincedb_path_ = sincedb_dir_ + "/.sincedb_" + md5_hex(path_);
-    } else if (commit_offsets_) {
-      throw PluginConfigError("sincedb_path",
-                              "commit_offsets needs a file to keep the read position in: set sincedb_path, or set "
-                              "path.data (or commit_offsets => false)");
     }
     queue_dir_ = (fs::path(path_) / queue_pipeline_).string();
   }
@@ -87,6 +83,11 @@ class DeadLetterQueueInput final : public Input {
   }
 
   void start() override {
+    // Checked here rather than when the plugin is built: `-t` builds it without knowing path.data.
+    if (sincedb_path_.empty() && commit_offsets_)
+      throw std::runtime_error(
+          "The dead_letter_queue input needs a file to keep its read position in (commit_offsets): set "
+          "sincedb_path, or path.data, or commit_offsets => false");
     if (!sincedb_dir_.empty()) {
       std::error_code ec;
       fs::create_directories(sincedb_dir_, ec);
