@@ -72,7 +72,7 @@ std::string list_plugins(const Registry& r) {
   for (PluginKind k : {PluginKind::Input, PluginKind::Filter, PluginKind::Output, PluginKind::Codec}) {
     out += std::string(to_string(k)) + "s:\n";
     for (const RegistryEntry* e : r.entries(k)) {
-      out += "  " + pad(e->schema.name, 16);
+      out += "  " + pad(e->schema.name, 16) + (e->schema.name.size() >= 16 ? " " : "");
       if (!e->schema.implemented) out += "(schema only) ";
       out += e->schema.description + "\n";
     }
