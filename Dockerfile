@@ -10,7 +10,7 @@
 #   docker build -t sluice .
 #   docker run --rm -p 5044:5044 -p 9600:9600 -v "$PWD/pipeline:/usr/share/logstash/pipeline:ro" sluice
 #
-# The image targets linux/amd64: the build enables SSE4.2 (CMakeLists.txt).
+# Builds for linux/amd64 and linux/arm64 (CMakeLists.txt enables SSE4.2 on x86-64 only).
 
 # ---- build: the same Debian packages as scripts/setup-debian.sh's build set ----------------------
 FROM debian:bookworm AS build
