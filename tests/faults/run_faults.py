@@ -140,24 +140,33 @@ def kill9(ctx, row, persisted):
     d = ctx.case_dir(case)
     index = f"faults-{case}"
     h.recreate_index(ctx.url, index)
-    n = 40000
+    n = 60000
     events = h.write_events(os.path.join(d, "events.jsonl"), case, range(n))
     row.sent = n
     # Memory queue: only end-to-end acknowledgements make an acknowledged event survive kill -9.
     # Persisted queue: the beats input acknowledges a window once its events are durable in the queue
     # (src/queue/FORMAT.md), so the default queue.checkpoint.writes is the configuration under test.
-    settings = {"queue.type": "persisted"} if persisted else {"pipeline.end_to_end_acks": "true"}
-    s = h.Sluice(ctx.sluice, d, case, h.free_port(), os.path.join(d, "data"), ctx.output(index), settings)
+    # A small queue.max_bytes and one worker with small batches make the queue hold the client back
+    # (backpressure): the client keeps sending for as long as the output takes, so every kill meets a
+    # client mid-window and a queue with a backlog.
+    settings = ({"queue.type": "persisted", "queue.max_bytes": "2mb", "queue.page_capacity": "256kb"} if persisted
+                else {"pipeline.end_to_end_acks": "true"})
+    s = h.Sluice(ctx.sluice, d, case, h.free_port(), os.path.join(d, "data"), ctx.output(index), settings,
+                 **({"workers": 1, "batch": 50} if persisted else {}))
+    # Random moments, spread over the load whatever the machine's speed: each kill comes when the
+    # index passes a random share of the events (5 % to 60 %, sorted), plus a random delay.
     kills = rng.randint(3, 5)
+    marks = sorted(int(n * rng.uniform(0.05, 0.6)) for _ in range(kills))
     at = []  # documents indexed at each kill
     s.start()
     client = h.Client(ctx.client, s.port, events, window=200, concurrency=2, timeout="10s")
     try:
-        for k in range(kills):
-            # A random moment once events flow again after the last (re)start.
+        for k, mark in enumerate(marks):
             before = h.doc_count(ctx.url, index) or 0
-            h.wait_for(lambda: (h.doc_count(ctx.url, index) or 0) > before or not client.running(), 30, 0.1)
-            time.sleep(rng.uniform(0.3, 2.0))
+            # At least some progress since the last restart, and the mark.
+            h.wait_for(lambda: (h.doc_count(ctx.url, index) or 0) > max(before, mark) or not client.running(),
+                       60, 0.05)
+            time.sleep(rng.uniform(0.0, 0.3))
             check(client.running(), f"the client finished after {k} of {kills} kills: the load was too short "
                                     f"for this machine (raise n in kill9)")
             s.kill9()
