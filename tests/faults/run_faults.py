@@ -33,6 +33,8 @@ TEAR_TOOL = os.path.join(h.ROOT, "tests", "tools", "pq_tear.py")
 
 
 class Row:
+    """One line of the table; a case fills in what it learnt even when it fails half-way."""
+
     def __init__(self, case):
         self.case = case
         self.sent = self.acked = self.indexed = self.missing = self.duplicated = None
@@ -44,6 +46,8 @@ class Row:
 
 
 class Ctx:
+    """What every case shares: the binaries, the node, the work directory and the run's seed."""
+
     def __init__(self, args, es_server, url, client, workdir):
         self.sluice = os.path.abspath(args.sluice)
         self.build_dir = args.build_dir
