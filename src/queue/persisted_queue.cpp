@@ -679,7 +679,7 @@ bool PersistedQueue::Impl::recover(std::string* error) {
       report(p.num, 0, lost,
              "The persisted queue page " + p.path + " is unreadable (" + f.scan.reason + "); " +
                  (lost < 0 ? std::string("the number of events lost is unknown")
-                           : plural(static_cast<uint64_t>(lost), "event", "events") + " are lost") +
+                           : plural(static_cast<uint64_t>(lost), "event is lost", "events are lost")) +
                  ". It was moved aside to " + aside + ".",
              log::Level::Error);
       continue;
@@ -702,7 +702,7 @@ bool PersistedQueue::Impl::recover(std::string* error) {
     const std::string where = "The persisted queue page " + p.path;
     const std::string lost_text =
         lost < 0 ? "the rest of the page cannot be read (the number of events in it is unknown)"
-                 : plural(static_cast<uint64_t>(lost), "unacknowledged event", "unacknowledged events") + " are lost";
+                 : plural(static_cast<uint64_t>(lost), "unacknowledged event is lost", "unacknowledged events are lost");
     if (f.scan.end == ScanEnd::Corrupt) {
       report(p.num, f.scan.valid_bytes, lost,
              where + " is damaged: " + f.scan.reason + " after " + plural(f.scan.records, "record", "records") + "; " +

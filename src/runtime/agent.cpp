@@ -211,14 +211,18 @@ bool Agent::Impl::prepare_data_dir() {
   std::ifstream in(uuid_path);
   if (in && std::getline(in, uuid) && uuid.size() >= 32) return true;
   uuid = random_uuid();
-  std::ofstream out(uuid_path, std::ios::trunc);
-  out << uuid;
-  if (!out) {
-    log::write(log::Level::Fatal, kRunner, "Cannot write " + uuid_path + ". Make path.data writable by this user.");
-    return false;
-  }
   log::info(kAgent, "No persistent UUID file found. Generating new UUID {:uuid=>" + rb_str(uuid) + ", :path=>" +
                         rb_str(uuid_path) + "}");
+  std::ofstream out(uuid_path, std::ios::trunc);
+  out << uuid;
+  out.close();  // the bytes leave the stream buffer here: a full disk fails now, not unnoticed
+  if (!out) {
+    // As Logstash: go on with an ephemeral id; the next start tries again.
+    log::warn(kAgent, "Could not write persistent UUID file! Will use ephemeral UUID {:uuid=>" + rb_str(uuid) +
+                          ", :path=>" + rb_str(uuid_path) + "}. Free space on path.data or make it writable.");
+    std::error_code ignored;
+    std::filesystem::remove(uuid_path, ignored);  // an empty file would read as "no id" anyway
+  }
   return true;
 }
 

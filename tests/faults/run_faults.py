@@ -480,7 +480,7 @@ def case_torn_page(ctx, row):
             srv.state.faults["bulk_503"] = 0
         s.start()  # recovery runs before the input listens: its report is in the log now
         log = s.log()[s.log().rfind("---- start 2"):]
-        lost_re = r"persisted queue page \S+ .*?(\d+) unacknowledged events? are lost"
+        lost_re = r"persisted queue page \S+ .*?(\d+) unacknowledged events? (?:is|are) lost"
         reported = [int(m) for m in re.findall(lost_re, log)]
         counts = finish_counts(ctx, row, index, range(n), s, target=n - sum(reported))
         log = s.log()[s.log().rfind("---- start 2"):]
