@@ -357,7 +357,10 @@ void Agent::Impl::reload(const char* why) {
     changed_any = true;
   }
 
-  for (const auto& [id, spec] : wanted) {
+  for (const auto& entry : wanted) {
+    // Named references, not structured bindings: the `fail` lambda below captures them.
+    const std::string& id = entry.first;
+    const settings::PipelineSpec* spec = entry.second;
     bool exists = false;
     std::string old_hash, old_failed_hash;
     bool old_reloadable = true;
