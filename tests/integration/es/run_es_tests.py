@@ -702,6 +702,7 @@ def main():
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
     ap.add_argument("--keep-server", action="store_true")
     ap.add_argument("--only", nargs="*")
+    ap.add_argument("--skip", nargs="*", help="cases not to run (the node-level fault cases need one server only)")
     ap.add_argument("--bench", type=int, default=0)
     a = ap.parse_args()
 
@@ -746,7 +747,7 @@ def main():
             if a.bench:
                 plan.append(("bench", lambda: cases.bench(a.bench)))
             for name, fn in plan:
-                if a.only and name not in a.only:
+                if (a.only and name not in a.only) or (a.skip and name in a.skip):
                     continue
                 t0 = time.time()
                 try:
