@@ -71,7 +71,7 @@ def vm_hwm_kib(pid):
 QUEUES = {
     "memory": [],
     "memory-e2e": ["-S", "pipeline.end_to_end_acks=true"],
-    "persisted": ["-S", "queue.type=persisted"],
+    "persisted": ["-S", "queue.type=persisted", "-S", "queue.drain=true"],  # drain: events.out must equal sent
 }
 
 
