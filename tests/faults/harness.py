@@ -71,23 +71,8 @@ def wait_for(cond, timeout, step=0.2):
 
 # ---- Elasticsearch -------------------------------------------------------------------------------
 
-def http(method, url, body=None, timeout=60):
-    data = None
-    headers = {}
-    if body is not None:
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    req = urllib.request.Request(url, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            raw = r.read()
-            return r.status, (json.loads(raw) if raw else None)
-    except urllib.error.HTTPError as e:
-        raw = e.read()
-        try:
-            return e.code, json.loads(raw) if raw else None
-        except ValueError:
-            return e.code, raw
+# The es integration tests' HTTP helper: (status, parsed JSON or raw bytes).
+from run_es_tests import http  # noqa: E402,F401
 
 
 def recreate_index(url, index, properties=None):
