@@ -332,7 +332,11 @@ Value flow_number(Json& j, double r) {
 
 // ---- metadata -----------------------------------------------------------------------------------
 
-Value base_info(Ctx& c) {
+namespace {
+
+// The node's identity as every response starts it; `status` (when given) sits before `snapshot`,
+// in Logstash's key order.
+Value identity(Ctx& c, bool with_status) {
   Json& j = c.j;
   Value v = Json::object();
   j.put(v, "host", c.node.host);
@@ -341,21 +345,18 @@ Value base_info(Ctx& c) {
   j.put(v, "id", c.node.id);
   j.put(v, "name", c.node.name);
   j.put(v, "ephemeral_id", c.node.ephemeral_id);
+  if (with_status) j.put(v, "status", node_status(c.node));
   j.put(v, "snapshot", false);
   return v;
 }
 
+}  // namespace
+
+Value base_info(Ctx& c) { return identity(c, false); }
+
 Value default_metadata(Ctx& c) {
   Json& j = c.j;
-  Value v = Json::object();
-  j.put(v, "host", c.node.host);
-  j.put(v, "version", c.node.version);
-  j.put(v, "http_address", c.node.http_address);
-  j.put(v, "id", c.node.id);
-  j.put(v, "name", c.node.name);
-  j.put(v, "ephemeral_id", c.node.ephemeral_id);
-  j.put(v, "status", node_status(c.node));
-  j.put(v, "snapshot", false);
+  Value v = identity(c, true);
   Value pipeline = Json::object();
   j.put(pipeline, "workers", c.node.workers);
   j.put(pipeline, "batch_size", c.node.batch_size);
