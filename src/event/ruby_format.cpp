@@ -167,6 +167,12 @@ void append_float(double d, std::string& out) {
   out.append(eb, er.ptr);
 }
 
+std::string inspect(std::string_view s) {
+  std::string out;
+  append_inspect(s, out);
+  return out;
+}
+
 void append_inspect(const Value& v, std::string& out) {
   switch (v.GetType()) {
     case rapidjson::kNullType: out += "nil"; return;

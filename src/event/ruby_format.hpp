@@ -16,6 +16,8 @@ void append_float(double d, std::string& out);
 // String#inspect of UTF-8 bytes, quotes included: `\n`-style escapes, `\#{` `\#$` `\#@`, `\u0001` for
 // other controls and unprintable code points, `\xFF` for bytes that are not valid UTF-8.
 void append_inspect(std::string_view s, std::string& out);
+// The same as a new string (log parameters: `{"pipeline.id"=>"main"}`).
+std::string inspect(std::string_view s);
 
 // #inspect of a value: strings as above, `nil`, `true`, integers, floats as Float#to_s, arrays
 // `["a", 1, nil]`, hashes in Ruby 3.4's form `{"k" => 1}`.

@@ -3,6 +3,7 @@
 #include "api/api.hpp"
 #include "compiler/compile.hpp"
 #include "config/loader.hpp"
+#include "event/ruby_format.hpp"
 #include "dlq/writer.hpp"
 #include "sluice/log.hpp"
 
@@ -38,21 +39,6 @@ constexpr const char* kLogstashCompatVersion = "7.17.27";
 int64_t epoch_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// A string as Ruby's inspect prints it inside Logstash's log parameters: "a \"b\"".
-std::string rb_str(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  out += '"';
-  return out;
 }
 
 std::string sha256_hex(const std::string& data) {
@@ -211,15 +197,15 @@ bool Agent::Impl::prepare_data_dir() {
   std::ifstream in(uuid_path);
   if (in && std::getline(in, uuid) && uuid.size() >= 32) return true;
   uuid = random_uuid();
-  log::info(kAgent, "No persistent UUID file found. Generating new UUID {:uuid=>" + rb_str(uuid) + ", :path=>" +
-                        rb_str(uuid_path) + "}");
+  log::info(kAgent, "No persistent UUID file found. Generating new UUID {:uuid=>" + ruby::inspect(uuid) + ", :path=>" +
+                        ruby::inspect(uuid_path) + "}");
   std::ofstream out(uuid_path, std::ios::trunc);
   out << uuid;
   out.close();  // the bytes leave the stream buffer here: a full disk fails now, not unnoticed
   if (!out) {
     // As Logstash: go on with an ephemeral id; the next start tries again.
-    log::warn(kAgent, "Could not write persistent UUID file! Will use ephemeral UUID {:uuid=>" + rb_str(uuid) +
-                          ", :path=>" + rb_str(uuid_path) + "}. Free space on path.data or make it writable.");
+    log::warn(kAgent, "Could not write persistent UUID file! Will use ephemeral UUID {:uuid=>" + ruby::inspect(uuid) +
+                          ", :path=>" + ruby::inspect(uuid_path) + "}. Free space on path.data or make it writable.");
     std::error_code ignored;
     std::filesystem::remove(uuid_path, ignored);  // an empty file would read as "no id" anyway
   }
@@ -347,7 +333,7 @@ void Agent::Impl::reload(const char* why) {
       std::lock_guard lock(mu);
       old = slots[id].pipeline;
     }
-    log::info(kAgent, "Stopping pipeline {\"pipeline.id\"=>" + rb_str(id) + "} (removed from the configuration)");
+    log::info(kAgent, "Stopping pipeline {\"pipeline.id\"=>" + ruby::inspect(id) + "} (removed from the configuration)");
     if (old) {
       old->request_stop();
       old->join();
@@ -396,7 +382,7 @@ void Agent::Impl::reload(const char* why) {
     auto fail = [&](const std::string& reason) {
       log::write(log::Level::Error, kAgent,
                  "Failed to execute action {:id=>:" + id + ", :action_type=>LogStash::ConvergeResult::FailedAction, "
-                 ":message=>" + rb_str(reason) + "}. " +
+                 ":message=>" + ruby::inspect(reason) + "}. " +
                      (old_running ? "The running pipeline keeps running; fix the configuration and reload again."
                                   : "Fix the configuration; it is retried at the next reload."),
                  id);
@@ -458,7 +444,7 @@ void Agent::Impl::reload(const char* why) {
       slot.reloads.last_failure_ms = epoch_ms();
       slot.reloads.last_error = reason;
       log::write(log::Level::Error, kAgent,
-                 "Failed to execute action {:id=>:" + id + ", :message=>" + rb_str(reason) +
+                 "Failed to execute action {:id=>:" + id + ", :message=>" + ruby::inspect(reason) +
                      "}. The pipeline is down; fix the configuration and reload again.",
                  id);
       continue;
@@ -572,7 +558,7 @@ int Agent::run() {
       slot.failed_hash = slot.hash;  // retried once the definition changes
       log::write(log::Level::Error, kAgent,
                  "Failed to execute action {:action=>LogStash::PipelineAction::Create/pipeline_id:" + spec.runtime.id +
-                     ", :exception=>\"LogStash::ConfigurationError\", :message=>" + rb_str(reason) + "}",
+                     ", :exception=>\"LogStash::ConfigurationError\", :message=>" + ruby::inspect(reason) + "}",
                  spec.runtime.id);
     }
     std::lock_guard lock(im.mu);

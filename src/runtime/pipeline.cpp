@@ -6,6 +6,7 @@
 // draining exits at once with status 1, as Logstash does.
 #include "runtime/pipeline.hpp"
 
+#include "event/ruby_format.hpp"
 #include "queue/persisted_queue.hpp"
 #include "runtime/executor.hpp"
 #include "runtime/queue.hpp"
@@ -171,8 +172,6 @@ bool resolve_ordered(const PipelineSettings& s, int workers, bool* ordered, std:
   return true;
 }
 
-std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
 // Linux thread names are at most 15 bytes; Logstash's names (`[main]>worker0`, `[main]<beats`)
 // fit for short pipeline ids and are cut otherwise.
 void name_thread(const std::string& name) { pthread_setname_np(pthread_self(), name.substr(0, 15).c_str()); }
@@ -238,11 +237,11 @@ bool Pipeline::start(std::string* error) {
   }
   {
     std::ostringstream m;
-    m << "Starting pipeline {:pipeline_id=>" << quoted(settings_.id) << ", \"pipeline.workers\"=>" << workers_
+    m << "Starting pipeline {:pipeline_id=>" << ruby::inspect(settings_.id) << ", \"pipeline.workers\"=>" << workers_
       << ", \"pipeline.batch.size\"=>" << batch_size << ", \"pipeline.batch.delay\"=>" << settings_.batch_delay_ms
       << ", \"pipeline.max_inflight\"=>" << workers_ * batch_size << ", \"pipeline.ordered\"=>"
       << (ordered ? "true" : "false") << ", \"pipeline.sources\"=>[";
-    for (size_t i = 0; i < compiled_->sources.size(); ++i) m << (i ? ", " : "") << quoted(compiled_->sources[i]);
+    for (size_t i = 0; i < compiled_->sources.size(); ++i) m << (i ? ", " : "") << ruby::inspect(compiled_->sources[i]);
     m << "]}";
     log::write(log::Level::Info, kLogger, m.str(), settings_.id);
   }
@@ -353,7 +352,7 @@ bool Pipeline::start(std::string* error) {
     });
   }
   im.started = std::chrono::steady_clock::now();
-  log::write(log::Level::Info, kLogger, "Pipeline started {\"pipeline.id\"=>" + quoted(settings_.id) + "}",
+  log::write(log::Level::Info, kLogger, "Pipeline started {\"pipeline.id\"=>" + ruby::inspect(settings_.id) + "}",
              settings_.id);
   return true;
 }
@@ -381,7 +380,7 @@ bool Pipeline::join() {
     log::write(log::Level::Info, kLogger, "Persisted queue: " + im.queue.pq()->describe_unacked(), settings_.id);
   }
   std::ostringstream m;
-  m << "Pipeline terminated {\"pipeline.id\"=>" << quoted(settings_.id) << ", \"events.in\"=>" << im.events_in.load()
+  m << "Pipeline terminated {\"pipeline.id\"=>" << ruby::inspect(settings_.id) << ", \"events.in\"=>" << im.events_in.load()
     << ", \"events.filtered\"=>" << im.executor.events_filtered() << ", \"events.out\"=>"
     << im.executor.events_out() << "}";
   log::write(log::Level::Info, kLogger, m.str(), settings_.id);
