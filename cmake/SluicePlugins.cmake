@@ -13,6 +13,14 @@
 # sluice_check_plugin_sources() then fails the configure step for any .cpp under src/plugins/ that
 # no call claimed, so a plugin cannot be built and silently never registered.
 
+# CONFIGURE_DEPENDS (re-run cmake when files appear) is not allowed in script mode (the test of
+# this file runs it with cmake -P).
+if(CMAKE_SCRIPT_MODE_FILE)
+  set(_SLUICE_GLOB_DEPENDS "")
+else()
+  set(_SLUICE_GLOB_DEPENDS CONFIGURE_DEPENDS)
+endif()
+
 function(_sluice_claim out_var)
   set(abs "")
   foreach(src IN LISTS ARGN)
@@ -30,7 +38,7 @@ function(_sluice_collect out_var)
   cmake_parse_arguments(P "" "" "SOURCES;DIRECTORY" ${ARGN})
   set(files ${P_SOURCES})
   foreach(dir IN LISTS P_DIRECTORY)
-    file(GLOB_RECURSE found CONFIGURE_DEPENDS "${CMAKE_CURRENT_LIST_DIR}/${dir}/*.cpp")
+    file(GLOB_RECURSE found ${_SLUICE_GLOB_DEPENDS} "${CMAKE_CURRENT_LIST_DIR}/${dir}/*.cpp")
     list(APPEND files ${found})
   endforeach()
   _sluice_claim(abs ${files})
@@ -57,7 +65,7 @@ endfunction()
 
 # Fails when a .cpp under `root` was claimed by no call; writes the registry source to `out_file`.
 function(sluice_check_plugin_sources root template out_file)
-  file(GLOB_RECURSE all CONFIGURE_DEPENDS "${root}/*.cpp")
+  file(GLOB_RECURSE all ${_SLUICE_GLOB_DEPENDS} "${root}/*.cpp")
   get_property(claimed GLOBAL PROPERTY SLUICE_PLUGIN_CLAIMED)
   set(orphans "")
   foreach(f IN LISTS all)
