@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sluice {
@@ -95,19 +96,110 @@ enum class [[nodiscard]] FilterStatus {
   Failure,  // the filter tagged the event itself; common decorations are not applied
 };
 
+// Where a filter puts the events it makes (split's parts, clone's copies, a flush's aggregates).
+// The runtime owns them from the call on and places them after the event being filtered (or, from
+// flush(), at the filter's place in the graph); they then run through the stages after this
+// filter only, as in Logstash (a new event never re-enters the filter that made it).
+class Emitter {
+ public:
+  virtual ~Emitter() = default;
+  // `matched`: apply the filter's common decorations (add_field, add_tag, remove_field,
+  // remove_tag) to `e`, which is Logstash's filter_matched(new_event).
+  virtual void emit(std::unique_ptr<Event> e, bool matched) = 0;
+};
+
+// The events one filter stage sees in one call, in batch order. Cancelled events are removed by
+// the runtime after the call; events emitted for event i come right after it, in emit order.
+class FilterBatch {
+ public:
+  virtual ~FilterBatch() = default;
+  virtual size_t size() const = 0;
+  virtual Event& event(size_t i) = 0;
+  // New events that follow event i (see Emitter).
+  virtual Emitter& emitter(size_t i) = 0;
+  // The filter succeeded on event i: the runtime applies the common decorations to it.
+  virtual void matched(size_t i) = 0;
+};
+
 class Filter : public Plugin {
  public:
-  virtual FilterStatus filter(Event& e) = 0;
+  // One event in, changed in place, or cancelled (Event::cancel), plus any new events sent to
+  // `emit`. Never throws for a bad event: tag it and return Failure.
+  virtual FilterStatus filter(Event& e, Emitter& emit) = 0;
+  // The call the runtime makes with a whole batch. The default runs filter() on each event and
+  // applies the decorations on Success; override it to work on the batch as a whole (lookups in
+  // bulk) with the same observable result.
+  virtual void filter_batch(FilterBatch& batch) {
+    for (size_t i = 0, n = batch.size(); i < n; ++i) {
+      if (filter(batch.event(i), batch.emitter(i)) == FilterStatus::Success) batch.matched(i);
+    }
+  }
+  // Filters that hold events or state over time (aggregate timeouts, throttles) return true; the
+  // pipeline then calls flush() every `periodic_flush_interval()` (Logstash: 5 s) from one thread
+  // while the workers run, and once more with final = true after the last batch, before close().
+  // Emitted events run through the stages after this filter, then the outputs.
+  virtual bool periodic_flush() const { return false; }
+  virtual void flush(Emitter& emit, bool final) {}
 };
 
 // ---- outputs -----------------------------------------------------------------------------------
-enum class [[nodiscard]] DeliveryStatus : uint8_t { Delivered = 0, Retry = 1, Rejected = 2 };
+// What became of each event an output was given.
+enum class [[nodiscard]] DeliveryStatus : uint8_t {
+  Delivered = 0,  // written (or deliberately not written, as `null`): done
+  Retry = 1,      // not written, may succeed later: the runtime gives it to the output again
+  Rejected = 2,   // will never be written (e.g. Elasticsearch answered 400): the runtime puts it in
+                  // the dead letter queue with the reason when the pipeline has one
+};
+
+// Per-event outcomes of one receive() call. Every event starts Delivered.
+class DeliveryReport {
+ public:
+  explicit DeliveryReport(size_t n = 0) { reset(n); }
+  void reset(size_t n) {
+    status_.assign(n, DeliveryStatus::Delivered);
+    reasons_.clear();
+    retries_ = rejects_ = 0;
+  }
+  size_t size() const { return status_.size(); }
+  DeliveryStatus status(size_t i) const { return status_[i]; }
+  void retry(size_t i) { set(i, DeliveryStatus::Retry); }
+  void reject(size_t i, std::string reason) {
+    set(i, DeliveryStatus::Rejected);
+    reasons_.emplace_back(i, std::move(reason));
+  }
+  // The reason given with reject(i) ("" if none).
+  std::string_view reason(size_t i) const {
+    for (auto it = reasons_.rbegin(); it != reasons_.rend(); ++it) {
+      if (it->first == i) return it->second;
+    }
+    return {};
+  }
+  size_t retries() const { return retries_; }
+  size_t rejects() const { return rejects_; }
+
+ private:
+  void set(size_t i, DeliveryStatus s) {
+    const DeliveryStatus old = status_[i];
+    retries_ -= old == DeliveryStatus::Retry;
+    rejects_ -= old == DeliveryStatus::Rejected;
+    status_[i] = s;
+    retries_ += s == DeliveryStatus::Retry;
+    rejects_ += s == DeliveryStatus::Rejected;
+  }
+  std::vector<DeliveryStatus> status_;
+  std::vector<std::pair<size_t, std::string>> reasons_;
+  size_t retries_ = 0;
+  size_t rejects_ = 0;
+};
 
 class Output : public Plugin {
  public:
   // Called by a worker with the events routed to this output; pointers are valid only during the
-  // call. Outputs that are not thread safe say so and get calls serialised by the framework.
-  virtual void receive(std::span<Event* const> events) = 0;
+  // call. `report` has one Delivered entry per event on entry; mark what was not delivered. An
+  // output may retry internally (the elasticsearch output does, with its own backoff) and return
+  // only final outcomes. Outputs that are not thread safe say so and get calls serialised by the
+  // framework.
+  virtual void receive(std::span<Event* const> events, DeliveryReport& report) = 0;
   virtual bool thread_safe() const { return true; }
 };
 

@@ -285,7 +285,9 @@ class Lowering {
 std::unique_ptr<CompiledPipeline> compile_pipeline(const std::vector<config::ConfigAst>& files,
                                                    const CompileOptions& options, config::Diagnostics& diags) {
   Lowering l(files, options, diags);
-  return l.run();
+  auto compiled = l.run();
+  if (compiled) compiled->dead_letter_queue = options.dead_letter_queue;
+  return compiled;
 }
 
 }  // namespace sluice

@@ -84,6 +84,8 @@ struct CompiledPipeline {
   std::vector<Stage> output_graph;  // every output (with their conditionals)
   std::vector<std::string> sources;  // the config files (or "config string")
   std::set<std::string> explicit_ids;  // plugin ids written as `id =>` in the config
+  // Where the runtime puts events that outputs reject (CompileOptions::dead_letter_queue; may be null).
+  std::shared_ptr<DeadLetterQueueWriter> dead_letter_queue;
 
   // Human-readable and Graphviz forms of the graph, for --config.debug.
   std::string describe() const;

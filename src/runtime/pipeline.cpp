@@ -21,6 +21,7 @@
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <condition_variable>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -180,7 +181,30 @@ void name_thread(const std::string& name) { pthread_setname_np(pthread_self(), n
 
 struct Pipeline::Impl {
   Impl(const CompiledPipeline& p, const PipelineSettings& s, WorkQueue q, bool ordered)
-      : queue(std::move(q)), executor(p, s.id, ordered) {}
+      : queue(std::move(q)), executor(p, s.id, ordered, p.dead_letter_queue) {}
+
+  // Filters with periodic_flush(): flushed every kFlushInterval by this thread while the workers
+  // run (Logstash's flusher, whose period is 5 s), and once more with final = true in join().
+  void flusher_loop() {
+    std::unique_lock lock(flush_mu);
+    while (!flush_cv.wait_for(lock, kFlushInterval, [&] { return workers_running.load() == 0; })) {
+      lock.unlock();
+      try {
+        executor.flush(false);
+      } catch (const std::exception& ex) {
+        log::write(log::Level::Error, kLogger, std::string("Periodic filter flush failed: ") + ex.what());
+      }
+      lock.lock();
+    }
+  }
+  void workers_done() {
+    std::lock_guard lock(flush_mu);
+    flush_cv.notify_all();
+  }
+  static constexpr std::chrono::seconds kFlushInterval{5};
+  std::mutex flush_mu;
+  std::condition_variable flush_cv;
+  std::thread flusher;
 
   // Called once the last input has returned. Inputs that ended by themselves (generator count,
   // stdin EOF) let the workers finish what the persisted queue holds first; a requested stop
@@ -348,7 +372,13 @@ bool Pipeline::start(std::string* error) {
           }
         }
       }
-      im.workers_running.fetch_sub(1);
+      if (im.workers_running.fetch_sub(1) == 1) im.workers_done();
+    });
+  }
+  if (im.executor.has_flushers()) {
+    im.flusher = std::thread([this] {
+      name_thread("[" + settings_.id + "]-flusher");
+      impl_->flusher_loop();
     });
   }
   im.started = std::chrono::steady_clock::now();
@@ -370,7 +400,16 @@ bool Pipeline::join() {
   Impl& im = *impl_;
   if (im.joined) return !im.worker_failed;
   for (auto& t : im.worker_threads) t.join();
+  if (im.flusher.joinable()) im.flusher.join();
   for (auto& t : im.input_threads) t.join();
+  // The last flush (Logstash's shutdown flush): what flushing filters still hold goes out now.
+  if (!im.worker_failed) {
+    try {
+      im.executor.flush(true);
+    } catch (const std::exception& ex) {
+      log::write(log::Level::Error, kLogger, std::string("Final filter flush failed: ") + ex.what(), settings_.id);
+    }
+  }
   for (auto& in : compiled_->inputs) in.input->close();
   for (auto& f : compiled_->filters) f->close();
   for (auto& o : compiled_->outputs) o->close();

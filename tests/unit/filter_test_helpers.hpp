@@ -60,8 +60,19 @@ inline sluice::PluginConfig make_config(const std::string& name, Opts opts) {
 struct Harness {
   std::unique_ptr<sluice::Filter> filter;
   sluice::FilterDecorations decorations;
+  // Events the filter emitted during the last run(), in emit order (decorated when `matched`).
+  std::vector<std::unique_ptr<sluice::Event>> emitted;
   sluice::FilterStatus run(sluice::Event& e) {
-    sluice::FilterStatus st = filter->filter(e);
+    struct Collect final : sluice::Emitter {
+      Harness& h;
+      explicit Collect(Harness& harness) : h(harness) {}
+      void emit(std::unique_ptr<sluice::Event> ev, bool matched) override {
+        if (matched) h.decorations.apply(*ev);
+        h.emitted.push_back(std::move(ev));
+      }
+    } collect(*this);
+    emitted.clear();
+    sluice::FilterStatus st = filter->filter(e, collect);
     if (st == sluice::FilterStatus::Success) decorations.apply(e);
     return st;
   }

@@ -119,4 +119,11 @@ inline std::string field(const Event& e, const char* ref) {
   return to_logstash_string(*v);
 }
 
+// Gives `events` to an output as a worker does and returns what the output reported.
+inline DeliveryReport receive_all(Output& o, const std::vector<Event*>& events) {
+  DeliveryReport report(events.size());
+  o.receive(std::span<Event* const>(events.data(), events.size()), report);
+  return report;
+}
+
 }  // namespace sluice::testutil

@@ -243,7 +243,7 @@ TEST_CASE("stdout output: one batch, encoded with its codec, written to fd 1", "
   auto a = ev(R"({"@timestamp":"2015-12-07T11:37:00.000Z","@version":"1","n":1})");
   auto b = ev(R"({"@timestamp":"2015-12-07T11:37:00.000Z","@version":"1","n":2})");
   std::vector<Event*> batch{a.get(), b.get()};
-  std::string text = capture_stdout([&] { out->receive(batch); });
+  std::string text = capture_stdout([&] { (void)testutil::receive_all(*out, batch); });
   CHECK(text ==
         "{\"@timestamp\":\"2015-12-07T11:37:00.000Z\",\"@version\":\"1\",\"n\":1}\n"
         "{\"@timestamp\":\"2015-12-07T11:37:00.000Z\",\"@version\":\"1\",\"n\":2}\n");
@@ -264,7 +264,7 @@ TEST_CASE("stdout output: concurrent workers never interleave batches", "[output
     std::vector<std::thread> ts;
     for (int t = 0; t < 4; ++t) {
       ts.emplace_back([&, t] {
-        for (int r = 0; r < 5; ++r) out->receive(batches[t]);
+        for (int r = 0; r < 5; ++r) (void)testutil::receive_all(*out, batches[t]);
       });
     }
     for (auto& th : ts) th.join();
@@ -285,5 +285,5 @@ TEST_CASE("null output discards", "[output][null]") {
   auto out = make<Output>(PluginKind::Output, "null");
   auto a = ev(R"({"n":1})");
   std::vector<Event*> batch{a.get()};
-  out->receive(batch);
+  (void)testutil::receive_all(*out, batch);
 }

@@ -4,6 +4,7 @@
 #include "dlq/reader.hpp"
 #include "dlq/writer.hpp"
 #include "plugins/outputs/elasticsearch/output.hpp"
+#include "runtime/executor.hpp"
 
 #include "plugin_test_util.hpp"
 
@@ -162,13 +163,25 @@ TEST_CASE("dlq es: rejected items go to the dead letter queue with Logstash's re
   es::OutputConfig cfg = config_for(srv);
   cfg.dead_letter_queue = writer;
   cfg.dlq_custom_codes = {418};
-  es::ElasticsearchOutput out(cfg);
+  // The output reports its rejections; the runtime (the worker's Executor, as in a pipeline)
+  // writes them to the pipeline's dead letter queue.
+  CompiledPipeline pipeline;
+  pipeline.dead_letter_queue = writer;
+  pipeline.outputs.push_back(std::make_unique<es::ElasticsearchOutput>(cfg));
+  auto& out = static_cast<es::ElasticsearchOutput&>(*pipeline.outputs.back());
   out.set_id("es_dlq");
+  out.set_name("elasticsearch");
+  Stage stage;
+  stage.kind = Stage::Kind::Output;
+  stage.output = &out;
+  pipeline.output_graph.push_back(std::move(stage));
   out.start();
-  auto evs = events(3);
-  std::vector<Event*> ptrs{evs[0].get(), evs[1].get(), evs[2].get()};
-  out.receive(std::span<Event* const>(ptrs.data(), ptrs.size()));
+  Executor executor(pipeline, "main", false, pipeline.dead_letter_queue);
+  std::vector<std::unique_ptr<Event>> batch = events(3);
+  executor.run(batch);
   out.close();
+  CHECK(executor.events_rejected() == 2);
+  CHECK(executor.events_dead_lettered() == 2);
   CHECK(bulks == 1);  // 418 is a dead letter status here, not retried
   CHECK(out.counters().documents_rejected.load() == 2);
   writer->flush();

@@ -4,6 +4,7 @@
 #include "plugins/outputs/elasticsearch/output.hpp"
 
 #include "gzip_test_util.hpp"
+#include "plugin_test_util.hpp"
 
 #include <catch2/catch.hpp>
 #include <netinet/in.h>
@@ -219,8 +220,8 @@ TEST_CASE("es output: start-up requests, template install, exact _bulk bytes and
   out.start();
   auto events = make_events(2);
   auto p = ptrs(events);
-  out.receive(std::span<Event* const>(p.data(), p.size()));
-  out.receive(std::span<Event* const>(p.data(), p.size()));
+  (void)testutil::receive_all(out, p);
+  (void)testutil::receive_all(out, p);
   out.close();
 
   auto reqs = srv.requests();
@@ -263,7 +264,7 @@ TEST_CASE("es output: http_compression sends gzip with Content-Encoding", "[es]"
   out.start();
   auto events = make_events(50);
   auto p = ptrs(events);
-  out.receive(std::span<Event* const>(p.data(), p.size()));
+  (void)testutil::receive_all(out, p);
   out.close();
   auto bulks = srv.requests_to("/_bulk");
   REQUIRE(bulks.size() == 1);
@@ -285,7 +286,7 @@ TEST_CASE("es output: failed items are resubmitted alone; 400 and 409 are not re
   out.start();
   auto events = make_events(5);
   auto p = ptrs(events);
-  out.receive(std::span<Event* const>(p.data(), p.size()));
+  (void)testutil::receive_all(out, p);
   out.close();
   auto bulks = srv.requests_to("/_bulk");
   REQUIRE(bulks.size() == 4);
@@ -319,7 +320,7 @@ TEST_CASE("es output: OpenSearch gets no _type and the legacy template API", "[e
   out.start();
   auto events = make_events(1);
   auto p = ptrs(events);
-  out.receive(std::span<Event* const>(p.data(), p.size()));
+  (void)testutil::receive_all(out, p);
   out.close();
   auto bulks = srv.requests_to("/_bulk");
   REQUIRE(bulks.size() == 1);

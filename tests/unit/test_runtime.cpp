@@ -29,7 +29,7 @@ std::string message_of(const Event& e) {
 class TagFilter final : public Filter {
  public:
   explicit TagFilter(std::string tag) : tag_(std::move(tag)) {}
-  FilterStatus filter(Event& e) override {
+  FilterStatus filter(Event& e, Emitter&) override {
     if (message_of(e).rfind("fail", 0) == 0) return FilterStatus::Failure;
     e.append_tag(tag_);
     return FilterStatus::Success;
@@ -48,7 +48,7 @@ struct Received {
 class CollectOutput final : public Output {
  public:
   explicit CollectOutput(std::shared_ptr<Received> r) : received_(std::move(r)) {}
-  void receive(std::span<Event* const> events) override {
+  void receive(std::span<Event* const> events, DeliveryReport&) override {
     std::lock_guard lock(received_->mu);
     for (Event* e : events) received_->messages.push_back(message_of(*e));
   }
@@ -248,4 +248,188 @@ TEST_CASE("pipeline: pipeline.ordered true with two workers refuses to start") {
   s.workers = 2;
   s.ordered = PipelineSettings::Ordered::True;
   CHECK(run_pipeline(std::move(f.pipeline), s) == 1);
+}
+
+// ---- plugin contract v2: emitted events, flushes, delivery outcomes -----------------------------
+namespace {
+
+// Emits "<message>-1" and "<message>-2" after each event; cancels events whose message is "split".
+class TwinFilter final : public Filter {
+ public:
+  FilterStatus filter(Event& e, Emitter& emit) override {
+    const std::string m = message_of(e);
+    for (int i = 1; i <= 2; ++i) emit.emit(make_event(m + "-" + std::to_string(i)), i == 1);
+    if (m == "split") e.cancel();
+    return FilterStatus::Success;
+  }
+};
+
+// Holds a count of the events it saw; flush() emits one summary event, final ones say so.
+class CountingFlusher final : public Filter {
+ public:
+  FilterStatus filter(Event&, Emitter&) override {
+    seen_.fetch_add(1);
+    return FilterStatus::Success;
+  }
+  bool periodic_flush() const override { return true; }
+  void flush(Emitter& emit, bool final) override {
+    emit.emit(make_event(std::string(final ? "final:" : "flush:") + std::to_string(seen_.exchange(0))), false);
+  }
+
+ private:
+  std::atomic<int> seen_{0};
+};
+
+// Rejects "bad" events with a reason, asks to retry "flaky" ones twice, delivers the rest.
+class PickyOutput final : public Output {
+ public:
+  explicit PickyOutput(std::shared_ptr<Received> r) : received_(std::move(r)) {}
+  void receive(std::span<Event* const> events, DeliveryReport& report) override {
+    std::lock_guard lock(received_->mu);
+    for (size_t i = 0; i < events.size(); ++i) {
+      const std::string m = message_of(*events[i]);
+      if (m == "bad") {
+        report.reject(i, "bad is not welcome");
+      } else if (m == "flaky" && ++flaky_calls_ <= 2) {
+        report.retry(i);
+      } else {
+        received_->messages.push_back(m);
+      }
+    }
+  }
+  int flaky_calls_ = 0;
+
+ private:
+  std::shared_ptr<Received> received_;
+};
+
+struct DeadLetters final : DeadLetterQueueWriter {
+  bool write(const Event& e, std::string_view type, std::string_view id, std::string_view reason) override {
+    std::lock_guard lock(mu);
+    entries.push_back(message_of(e) + "|" + std::string(type) + "|" + std::string(id) + "|" + std::string(reason));
+    return true;
+  }
+  DeadLetterQueueStats stats() const override { return {}; }
+  std::mutex mu;
+  std::vector<std::string> entries;
+};
+
+// filter { <filter> } output { <output> }
+template <class F>
+std::unique_ptr<CompiledPipeline> one_filter_pipeline(std::unique_ptr<F> filter, std::unique_ptr<Output> out,
+                                                      F** fp = nullptr) {
+  auto p = std::make_unique<CompiledPipeline>();
+  if (fp) *fp = filter.get();
+  Stage s;
+  s.filter = filter.get();
+  s.decorations.add_tag.push_back(Template("matched"));
+  p->filters.push_back(std::move(filter));
+  p->filter_graph.push_back(std::move(s));
+  Stage os;
+  os.kind = Stage::Kind::Output;
+  os.output = out.get();
+  p->outputs.push_back(std::move(out));
+  p->output_graph.push_back(std::move(os));
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("executor: emitted events follow their parent, take a cancelled parent's place, and are decorated "
+          "when matched") {
+  auto received = std::make_shared<Received>();
+  auto p = one_filter_pipeline(std::make_unique<TwinFilter>(), std::make_unique<CollectOutput>(received));
+  Executor ex(*p, "main", false);
+  auto b = batch_of({"a", "split", "c"});
+  ex.run(b);
+  CHECK(received->messages ==
+        std::vector<std::string>{"a", "a-1", "a-2", "split-1", "split-2", "c", "c-1", "c-2"});
+  REQUIRE(b.size() == 9);  // the batch owns the new events
+  CHECK(b[0]->has_tag("matched"));
+  CHECK(b[3]->has_tag("matched"));   // "a-1": emitted with matched = true
+  CHECK_FALSE(b[4]->has_tag("matched"));  // "a-2": matched = false
+  CHECK(ex.events_out() == 8);
+  CHECK(p->filters[0]->metrics().events_in.load() == 3);
+  CHECK(p->filters[0]->metrics().events_out.load() == 8);
+}
+
+TEST_CASE("executor: emitted events run through the later stages only, in ordered mode too") {
+  auto received = std::make_shared<Received>();
+  auto p = one_filter_pipeline(std::make_unique<TwinFilter>(), std::make_unique<CollectOutput>(received));
+  // A second stage after the twin filter: it must see the twins; the twin filter must not.
+  p->filters.push_back(std::make_unique<TagFilter>("second"));
+  Stage s;
+  s.filter = p->filters.back().get();
+  p->filter_graph.push_back(std::move(s));
+  Executor ex(*p, "main", /*ordered=*/true);
+  auto b = batch_of({"x", "y"});
+  ex.run(b);
+  CHECK(received->messages == std::vector<std::string>{"x", "x-1", "x-2", "y", "y-1", "y-2"});
+  for (auto& e : b) CHECK(e->has_tag("second"));
+  CHECK(p->filters[0]->metrics().events_in.load() == 2);
+}
+
+TEST_CASE("executor: flush() hands what flushing filters emit to the later stages and the outputs") {
+  auto received = std::make_shared<Received>();
+  CountingFlusher* flusher = nullptr;
+  auto p = one_filter_pipeline(std::make_unique<CountingFlusher>(), std::make_unique<CollectOutput>(received), &flusher);
+  Executor ex(*p, "main", false);
+  REQUIRE(ex.has_flushers());
+  auto b = batch_of({"1", "2", "3"});
+  ex.run(b);
+  ex.flush(false);
+  ex.flush(true);
+  CHECK(received->messages == std::vector<std::string>{"1", "2", "3", "flush:3", "final:0"});
+}
+
+TEST_CASE("executor: a flushing filter inside a branch no event takes is still flushed") {
+  auto received = std::make_shared<Received>();
+  auto p = std::make_unique<CompiledPipeline>();
+  p->filters.push_back(std::make_unique<CountingFlusher>());
+  Stage inner;
+  inner.filter = p->filters.back().get();
+  Stage branch;
+  branch.kind = Stage::Kind::If;
+  branch.clauses.resize(1);
+  branch.clauses[0].condition = std::make_unique<DigitCondition>();
+  branch.clauses[0].body.push_back(std::move(inner));
+  p->filter_graph.push_back(std::move(branch));
+  auto out = std::make_unique<CollectOutput>(received);
+  Stage os;
+  os.kind = Stage::Kind::Output;
+  os.output = out.get();
+  p->outputs.push_back(std::move(out));
+  p->output_graph.push_back(std::move(os));
+  Executor ex(*p, "main", false);
+  auto b = batch_of({"letters only"});
+  ex.run(b);
+  ex.flush(true);
+  CHECK(received->messages == std::vector<std::string>{"letters only", "final:0"});
+}
+
+TEST_CASE("executor: outputs' Retry outcomes are given again, Rejected ones go to the dead letter queue") {
+  auto received = std::make_shared<Received>();
+  auto out = std::make_unique<PickyOutput>(received);
+  PickyOutput* picky = out.get();
+  picky->set_id("picky_1");
+  picky->set_name("picky");
+  auto p = std::make_unique<CompiledPipeline>();
+  Stage os;
+  os.kind = Stage::Kind::Output;
+  os.output = picky;
+  p->outputs.push_back(std::move(out));
+  p->output_graph.push_back(std::move(os));
+  auto dlq = std::make_shared<DeadLetters>();
+  Executor ex(*p, "main", false, dlq);
+  ex.set_retry_backoff(std::chrono::milliseconds(1), std::chrono::milliseconds(4));
+  auto b = batch_of({"ok", "bad", "flaky", "fine"});
+  ex.run(b);
+  CHECK(received->messages == std::vector<std::string>{"ok", "fine", "flaky"});
+  CHECK(picky->flaky_calls_ == 3);
+  CHECK(ex.events_retried() == 2);
+  CHECK(ex.events_rejected() == 1);
+  CHECK(ex.events_dead_lettered() == 1);
+  CHECK(dlq->entries == std::vector<std::string>{"bad|picky|picky_1|bad is not welcome"});
+  CHECK(picky->metrics().events_in.load() == 4);
+  CHECK(picky->metrics().events_out.load() == 4);  // delivered 3 + rejected 1
 }

@@ -12,7 +12,7 @@ namespace {
 
 class ProbeFilter : public Filter {
  public:
-  FilterStatus filter(Event&) override { return FilterStatus::Success; }
+  FilterStatus filter(Event&, Emitter&) override { return FilterStatus::Success; }
 };
 
 // A registry with one filter having an option of every type.

@@ -239,7 +239,7 @@ class JsonFilter final : public Filter {
     }
   }
 
-  FilterStatus filter(Event& e) override {
+  FilterStatus filter(Event& e, Emitter&) override {
     const Value* src = e.get(source_);
     // Logstash: `return unless source` -- missing, null and false are skipped silently.
     if (!src || src->IsNull() || (src->IsBool() && !src->GetBool())) return FilterStatus::Failure;

@@ -776,7 +776,7 @@ class MutateFilter final : public Filter {
     for (auto& [k, v] : hash_entries(cfg, "copy")) copy_.push_back({parse_ref(k, "copy"), parse_ref(v->to_plain_string(), "copy")});
   }
 
-  FilterStatus filter(Event& e) override {
+  FilterStatus filter(Event& e, Emitter&) override {
     std::string err;
     const bool ok = coerce(e, err) && rename(e, err) && update(e, err) && replace(e, err) && convert(e, err) &&
                     gsub(e, err) && change_case(e, uppercase_, CaseOp::Upper, err) &&

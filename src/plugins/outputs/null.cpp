@@ -8,7 +8,7 @@ namespace {
 
 class NullOutput final : public Output {
  public:
-  void receive(std::span<Event* const> events) override {
+  void receive(std::span<Event* const> events, DeliveryReport&) override {
     discarded_.fetch_add(events.size(), std::memory_order_relaxed);
   }
   uint64_t discarded() const { return discarded_.load(std::memory_order_relaxed); }

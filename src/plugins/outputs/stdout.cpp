@@ -32,7 +32,7 @@ class StdoutOutput final : public Output {
     if (factory_) pool_.push_back(factory_());
   }
 
-  void receive(std::span<Event* const> events) override {
+  void receive(std::span<Event* const> events, DeliveryReport&) override {
     if (events.empty()) return;
     std::unique_ptr<Codec> codec = take_codec();
     thread_local std::string buf;

@@ -304,6 +304,7 @@ struct ElasticsearchOutput::Scratch {
   struct Entry {
     Event* event;
     ActionKind action;
+    uint32_t index;  // in the receive() call's events (its DeliveryReport entry)
   };
   std::string buf;        // the bulk body of the whole call
   std::string retry_buf;  // bodies of later attempts (failed items only)
@@ -684,8 +685,8 @@ bool ElasticsearchOutput::to_dead_letter_queue(int status) const {
          std::find(cfg_.dlq_custom_codes.begin(), cfg_.dlq_custom_codes.end(), status) != cfg_.dlq_custom_codes.end();
 }
 
-void ElasticsearchOutput::reject(const Event& e, const ActionParams& p, const ItemResult& r,
-                                 const std::string& response) {
+std::string ElasticsearchOutput::reject(const Event& e, const ActionParams& p, const ItemResult& r,
+                                        const std::string& response) {
   counters_.documents_rejected.fetch_add(1, std::memory_order_relaxed);
   if (cfg_.dead_letter_queue) {
     // Logstash's handle_dlq_response text; an event that never reached Elasticsearch (an
@@ -699,20 +700,21 @@ void ElasticsearchOutput::reject(const Event& e, const ActionParams& p, const It
       reason = "Could not index event to Elasticsearch. status: " + std::to_string(r.status) +
                ", action: " + inspect_action(p, e) + ", response: " + response;
     }
-    (void)cfg_.dead_letter_queue->write(e, "elasticsearch", id(), reason);
-    return;
+    return reason;
   }
+  std::string reason = "status " + std::to_string(r.status) + ", " + r.error_type + ": " + r.error_reason;
   if (std::find(cfg_.silence_errors.begin(), cfg_.silence_errors.end(), r.error_type) != cfg_.silence_errors.end())
-    return;
+    return reason;
   const auto level = r.error_type == "invalid_index_name_exception" ? log::Level::Error : log::Level::Warn;
   logw(level,
        "Could not index event to Elasticsearch. {:status=>" + std::to_string(r.status) + ", :action=>" +
            ruby_str(to_string(p.action)) + ", :_index=>" + ruby_str(p.index) + ", :_id=>" +
            (p.id ? ruby_str(*p.id) : std::string("nil")) + ", :error_type=>" + ruby_str(r.error_type) +
            ", :reason=>" + ruby_str(r.error_reason) + "}");
+  return reason;
 }
 
-void ElasticsearchOutput::receive(std::span<Event* const> events) {
+void ElasticsearchOutput::receive(std::span<Event* const> events, DeliveryReport& report) {
   if (events.empty()) return;
   wait_ready();
   static thread_local Scratch s;
@@ -746,7 +748,8 @@ void ElasticsearchOutput::receive(std::span<Event* const> events) {
     if (cfg_.version_type) p.version_type = version_type_tpl_.render(e);
   };
 
-  for (Event* e : events) {
+  for (uint32_t ei = 0; ei < events.size(); ++ei) {
+    Event* e = events[ei];
     ActionKind action;
     if (constant_action_) {
       action = *constant_action_;
@@ -758,7 +761,7 @@ void ElasticsearchOutput::receive(std::span<Event* const> events) {
         ItemResult r;
         r.error_type = "unsupported_action";
         r.error_reason = "Elasticsearch doesn't support [" + a + "] action";
-        reject(*e, p, r, {});
+        report.reject(ei, reject(*e, p, r, {}));
         continue;
       }
       action = *parsed;
@@ -777,7 +780,7 @@ void ElasticsearchOutput::receive(std::span<Event* const> events) {
     }
     s.offsets.push_back(s.buf.size());
     append_bulk_entry(s.buf, p, s.src, up);
-    s.entries.push_back({e, action});
+    s.entries.push_back({e, action, ei});
   }
   s.offsets.push_back(s.buf.size());
   const std::size_t n = s.entries.size();
@@ -832,8 +835,10 @@ void ElasticsearchOutput::receive(std::span<Event* const> events) {
             all_ok = false;
             fill_params(*s.entries[idx].event, s.entries[idx].action);
             if (cfg_.dead_letter_queue && responses.empty()) responses = inspect_items(s.response, to - from);
-            reject(*s.entries[idx].event, p, r,
-                   responses.empty() || responses[k - from].empty() ? std::string("{}") : responses[k - from]);
+            report.reject(s.entries[idx].index,
+                          reject(*s.entries[idx].event, p, r,
+                                 responses.empty() || responses[k - from].empty() ? std::string("{}")
+                                                                                  : responses[k - from]));
             break;
           case ItemOutcome::Retry:
             all_ok = false;

@@ -88,7 +88,7 @@ class ElasticsearchOutput final : public Output {
 
   void start() override;
   void close() override;
-  void receive(std::span<Event* const> events) override;
+  void receive(std::span<Event* const> events, DeliveryReport& report) override;
 
   const OutputCounters& counters() const { return counters_; }
   // The server found at start-up (or later, once one was reachable).
@@ -106,9 +106,11 @@ class ElasticsearchOutput final : public Output {
                  std::string* response_body);
   void request_headers(std::vector<std::string>& out, bool json_body) const;
   std::string url_for(const HostUrl& h, std::string_view path) const;
-  // An item Elasticsearch refused for good: to the dead letter queue, or logged. `response` is the
-  // item's object in the bulk response as Ruby prints it ("" when there is none).
-  void reject(const Event& e, const ActionParams& p, const ItemResult& r, const std::string& response);
+  // An item Elasticsearch refused for good: counted, logged unless the pipeline has a dead letter
+  // queue (the runtime writes it there), and returned as the rejection reason: Logstash's DLQ
+  // reason text. `response` is the item's object in the bulk response as Ruby prints it ("" when
+  // there is none).
+  std::string reject(const Event& e, const ActionParams& p, const ItemResult& r, const std::string& response);
   bool to_dead_letter_queue(int status) const;
   void sleep_for(double seconds);
   void logw(log::Level level, const std::string& msg) const;
