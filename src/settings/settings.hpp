@@ -1,7 +1,7 @@
 // Node and pipeline settings as Logstash resolves them: defaults < logstash.yml < environment
 // (the Docker image's env2yaml mapping, when enabled) < command line; then pipelines.yml entries
 // overlay the result per pipeline (used only when neither -f/-e nor path.config/config.string is
-// set). One table (settings.cpp) declares every known setting with its type, default and
+// set). One table (table.cpp) declares every known setting with its type, default and
 // validation; logstash.yml, -S, the flags, the environment and pipelines.yml all go through it.
 #pragma once
 
