@@ -45,7 +45,7 @@ std::string password_problems(const std::string& password, int64_t min_length, c
 }  // namespace
 
 bool resolve_api(const Settings& s, Sink* sink, NodeSettings* out, std::string* error) {
-  ApiSettings& api = out->api;
+  api::ApiSettings& api = out->api;
   api.enabled = get_bool(s, "api.enabled");
   api.host = get_text(s, "api.http.host");
   std::string ports = get_text(s, "api.http.port");

@@ -59,7 +59,7 @@ bool build_pipeline(const Settings& m, const NodeContext& ctx, const std::string
   const std::string path_queue = is_set(m, "path.queue") ? get_text(m, "path.queue") : ctx.path_queue;
   const std::string path_dlq =
       is_set(m, "path.dead_letter_queue") ? get_text(m, "path.dead_letter_queue") : ctx.path_dlq;
-  QueueSettings& q = p.queue;
+  pq::QueueSettings& q = p.queue;
   q.type = get_text(m, "queue.type");
   q.path = path_queue.empty() ? "" : path_queue + "/" + p.runtime.id;
   q.max_bytes = get_u64(m, "queue.max_bytes");
@@ -71,7 +71,7 @@ bool build_pipeline(const Settings& m, const NodeContext& ctx, const std::string
   q.checkpoint_retry = get_bool(m, "queue.checkpoint.retry");
   q.drain = get_bool(m, "queue.drain");
   q.compression = get_text(m, "queue.compression");
-  DeadLetterQueueSettings& dlq = p.dead_letter_queue;
+  dlq::DeadLetterQueueSettings& dlq = p.dead_letter_queue;
   dlq.enable = get_bool(m, "dead_letter_queue.enable");
   dlq.path = path_dlq.empty() ? "" : path_dlq + "/" + p.runtime.id;
   dlq.max_bytes = get_u64(m, "dead_letter_queue.max_bytes");
