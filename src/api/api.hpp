@@ -10,7 +10,7 @@
 // What is served and how it differs from Logstash: src/api/README.md.
 #pragma once
 
-#include "runtime/stats.hpp"
+#include "api/snapshot.hpp"
 #include "api/api_settings.hpp"
 
 #include <cstdint>

@@ -27,7 +27,7 @@
 // once, as Logstash).
 #pragma once
 
-#include "runtime/stats.hpp"
+#include "queue/queue_stats.hpp"
 #include "queue/queue_settings.hpp"
 #include "sluice/event.hpp"
 

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "compiler/graph.hpp"
-#include "runtime/stats.hpp"
+#include "api/snapshot.hpp"
 #include "settings/pipeline_settings.hpp"
 
 #include <memory>
