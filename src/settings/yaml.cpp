@@ -335,11 +335,9 @@ struct Parser {
 
 struct Event {
   yaml_event_t e{};
-  bool live = false;
-  ~Event() { reset(); }
-  void reset() {
+  bool live = false;  // set once yaml_parser_parse() filled `e`
+  ~Event() {
     if (live) yaml_event_delete(&e);
-    live = false;
   }
 };
 
@@ -417,7 +415,7 @@ class Reader {
           fail(e.start_mark, "aliases ('*') are not supported in settings files (Logstash refuses them too)");
         case YAML_SCALAR_EVENT:
           begin_node(e, e.data.scalar.anchor, e.data.scalar.tag);
-          attach(scalar(e), e.start_mark);
+          attach(scalar(e));
           last_ = {scalar_what(e.data.scalar.style), e.end_mark.line, e.start_mark,
                    e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE};
           if (!last_.what) last_ = {};
@@ -433,7 +431,7 @@ class Reader {
           continue;
         case YAML_SEQUENCE_END_EVENT:
         case YAML_MAPPING_END_EVENT: {
-          close(e.start_mark);
+          close();
           // A flow collection ends at its bracket; a block one where the next token starts.
           const bool flow = e.start_mark.index != e.end_mark.index;
           last_ = {};
@@ -564,14 +562,14 @@ class Reader {
     stack_.push_back(std::move(f));
   }
 
-  void close(const yaml_mark_t& m) {
+  void close() {
     Node n = std::move(stack_.back().node);
     stack_.pop_back();
-    attach(std::move(n), m);
+    attach(std::move(n));
   }
 
   // Adds a finished node to the collection being built, or makes it the root.
-  void attach(Node n, const yaml_mark_t& m) {
+  void attach(Node n) {
     if (stack_.empty()) {
       root_ = std::move(n);
       root_done_ = true;
