@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 namespace sluice::yaml {
@@ -399,6 +400,11 @@ class Reader {
   std::size_t nodes_ = 0;
   std::size_t gap_start_ = 0;  // character index where the text before the next node starts
   LastNode last_;
+  struct {
+    bool valid = false;
+    yaml_mark_t start{};      // the `|` or `>`
+    std::size_t end_line = 0;  // where libyaml ended it (the line after its text)
+  } block_;  // the last block scalar read
 
   void next(Event* ev) {
     if (!yaml_parser_parse(&parser_.p, &ev->e)) throw translate();
@@ -419,6 +425,9 @@ class Reader {
           last_ = {scalar_what(e.data.scalar.style), e.end_mark.line, e.start_mark,
                    e.data.scalar.style == YAML_PLAIN_SCALAR_STYLE};
           if (!last_.what) last_ = {};
+          block_ = {};
+          if (e.data.scalar.style == YAML_LITERAL_SCALAR_STYLE || e.data.scalar.style == YAML_FOLDED_SCALAR_STYLE)
+            block_ = {true, e.start_mark, e.end_mark.line};
           break;
         case YAML_SEQUENCE_START_EVENT:
           begin_node(e, e.data.sequence_start.anchor, e.data.sequence_start.tag);
@@ -655,6 +664,9 @@ class Reader {
     if (problem.find("tab character") != std::string::npos) return tab_error(pm);
     if (problem == "mapping values are not allowed in this context") {
       // `a: b: c` points at the value that cannot hold ': '; a continuation line at its ':'.
+      if (last_.plain && last_.start.line == pm.line && pm.index - last_.start.index > 1024) {
+        return at(last_.start, "a mapping key longer than 1024 characters (YAML's limit for a key without '? ')");
+      }
       if (last_.plain && last_.start.line == pm.line) {
         return at(last_.start,
                   "mapping values are not allowed here (a value cannot itself be `key: value` on the same line; "
@@ -734,6 +746,9 @@ class Reader {
     const std::string what = shown_char(here);
     const std::string opened =
         "opened at line " + std::to_string(cm.line + 1) + ", column " + std::to_string(pos_.at(cm).second);
+    if (problem == "did not find expected key" || problem == "did not find expected '-' indicator") {
+      if (std::optional<Failure> f = block_scalar_indentation(pm)) return *f;
+    }
     if (problem == "did not find expected key") {
       if (context == "while parsing a flow mapping")
         return at(pm, "expected a key or '}' in the flow mapping " + opened + ", found " + what);
@@ -777,6 +792,35 @@ class Reader {
     if (problem == "did not find expected <document start>")
       return at(pm, "content after the end of the top-level node (check the indentation of this line)");
     return libyaml_text(problem, context);
+  }
+
+  // A block scalar takes its indentation from its first lines, blank ones included: a line of
+  // spaces longer than the text's indentation (an editor's leftover) ends the scalar early and the
+  // text after it is reported as bad indentation. Psych reads it the same way; say why.
+  std::optional<Failure> block_scalar_indentation(const yaml_mark_t& pm) {
+    if (!block_.valid || block_.end_line != pm.line) return std::nullopt;
+    std::string_view rest = pos_.from(block_.start);
+    std::size_t line = block_.start.line + 1;  // 1-based number of the line `rest` is on
+    std::size_t nl = rest.find('\n');
+    if (nl == std::string_view::npos) return std::nullopt;
+    rest.remove_prefix(nl + 1);
+    const int text_indent = pos_.at(pm).second - 1;
+    while (!rest.empty()) {
+      ++line;
+      nl = rest.find('\n');
+      std::string_view l = rest.substr(0, nl);
+      if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+      if (l.find_first_not_of(' ') != std::string_view::npos) break;  // the first line with text
+      if (static_cast<int>(l.size()) > text_indent) {
+        return at(pm, "bad indentation: line " + std::to_string(line) + " holds only " + std::to_string(l.size()) +
+                          " spaces, more than the text of the block scalar at line " +
+                          std::to_string(block_.start.line + 1) +
+                          ", which sets the scalar's indentation and ends it here; remove those spaces");
+      }
+      if (nl == std::string_view::npos) break;
+      rest.remove_prefix(nl + 1);
+    }
+    return std::nullopt;
   }
 
   // Any other libyaml problem, in libyaml's words with its context.

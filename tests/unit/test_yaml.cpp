@@ -524,3 +524,16 @@ TEST_CASE("yaml: positions count bytes in a line and YAML's line breaks", "[yaml
   Node k = ok("a:   # nothing\n");
   CHECK(at(k, "a").column == 6);
 }
+
+TEST_CASE("yaml: a block scalar's leading line of spaces sets its indentation, and the error says so", "[yaml]") {
+  // An editor's leftover spaces on the first line of a config.string block: libyaml (and Psych)
+  // take them as the block's indentation, so the text below ends the block.
+  ParseError e = bad("- pipeline.id: x\n  config.string: |\n        \n    input { stdin {} }\n");
+  CHECK(e.line == 4);
+  CHECK(e.column == 5);
+  CHECK_THAT(e.message, Catch::Contains("line 3 holds only 8 spaces"));
+  CHECK_THAT(e.message, Catch::Contains("block scalar at line 2"));
+  // Spaces up to the text's indentation are fine.
+  Node n = ok("k: |\n  \n  text\n");
+  CHECK(scalar(n, "k") == "\ntext\n");
+}
