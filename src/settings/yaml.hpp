@@ -1,6 +1,7 @@
 // The YAML reader of logstash.yml and pipelines.yml. libyaml (the parser under Ruby's Psych, which
-// Logstash reads these files with) parses; yaml.cpp builds this tree from its events and types
-// plain scalars as Psych does. Keys are kept exactly as written (`pipeline.workers` stays one key).
+// Logstash reads these files with) parses; yaml.cpp builds this tree from its events and
+// yaml_types.cpp types plain scalars as Psych does. Keys are kept exactly as written
+// (`pipeline.workers` stays one key).
 //
 // Contract:
 //   * Only the first document of a stream is read (as Ruby's YAML.safe_load does); what follows a
