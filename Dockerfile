@@ -18,7 +18,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config python3 \
       tao-pegtl-dev rapidjson-dev libboost-dev libboost-system-dev libssl-dev libcurl4-openssl-dev \
-      catch2 zlib1g-dev libpcre2-dev \
+      catch2 zlib1g-dev libpcre2-dev libyaml-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -41,7 +41,7 @@ RUN scripts/stage-image-layout.sh /usr/share/logstash build/sluice \
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libssl3 libcurl4 zlib1g libpcre2-8-0 ca-certificates tini curl \
+      libssl3 libcurl4 zlib1g libpcre2-8-0 libyaml-0-2 ca-certificates tini curl \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 1000 logstash \
  && useradd --uid 1000 --gid 1000 --home-dir /usr/share/logstash --no-create-home \

@@ -10,8 +10,8 @@
 // What is served and how it differs from Logstash: src/api/README.md.
 #pragma once
 
-#include "runtime/stats.hpp"
-#include "settings/settings.hpp"
+#include "api/snapshot.hpp"
+#include "api/api_settings.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -30,7 +30,7 @@ using SnapshotFn = std::function<NodeSnapshot()>;
 
 class ApiServer {
  public:
-  ApiServer(settings::ApiSettings settings, SnapshotFn snapshot);
+  ApiServer(ApiSettings settings, SnapshotFn snapshot);
   ~ApiServer();  // stop()
   // Binds the first free port of [port_first, port_last] on the host, starts the I/O thread and
   // logs `Successfully started Logstash API endpoint {:port=>9600, :ssl_enabled=>false}`

@@ -1,7 +1,7 @@
 // Command-line parsing with Logstash's flag spellings (logstash-core/lib/logstash/runner.rb):
 // both `--flag VALUE` and `--flag=VALUE`, short forms -f -e -t -r -w -b -u -l -n -V -h, and the
 // hidden `-S key=value` setting passthrough. Flags that set a Logstash setting are returned by
-// setting name; settings/settings.cpp validates them together with logstash.yml.
+// setting name; settings::resolve() (src/settings/) validates them together with logstash.yml.
 #pragma once
 
 #include <optional>

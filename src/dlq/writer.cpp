@@ -399,7 +399,7 @@ void SegmentWriter::flusher_loop() {
   }
 }
 
-std::shared_ptr<DeadLetterQueueWriter> open_writer(const settings::DeadLetterQueueSettings& settings,
+std::shared_ptr<DeadLetterQueueWriter> open_writer(const DeadLetterQueueSettings& settings,
                                                    const std::string& pipeline_id, std::string* error) {
   WriterOptions o;
   o.dir = settings.path;

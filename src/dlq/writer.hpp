@@ -11,7 +11,7 @@
 #pragma once
 
 #include "dlq/format.hpp"
-#include "settings/settings.hpp"
+#include "dlq/dlq_settings.hpp"
 #include "sluice/dead_letter_queue.hpp"
 
 #include <chrono>
@@ -114,7 +114,7 @@ std::optional<std::chrono::nanoseconds> parse_retain_age(const std::string& s);
 // <path.dead_letter_queue>/<pipeline id>). flush_interval and flush_check_interval are raised to
 // Logstash's minimum of one second (with a warning). Returns nullptr and sets *error (a sentence
 // saying what to do) when the directory cannot be created or locked.
-std::shared_ptr<DeadLetterQueueWriter> open_writer(const settings::DeadLetterQueueSettings& settings,
+std::shared_ptr<DeadLetterQueueWriter> open_writer(const DeadLetterQueueSettings& settings,
                                                    const std::string& pipeline_id, std::string* error);
 
 }  // namespace sluice::dlq

@@ -90,7 +90,7 @@ std::string plural(uint64_t n, const char* one, const char* many) {
 
 struct PersistedQueue::Impl {
   std::string dir;
-  settings::QueueSettings s;
+  QueueSettings s;
   Options opt;
   int lock_fd = -1;
   int dir_fd = -1;
@@ -752,7 +752,7 @@ bool PersistedQueue::Impl::recover(std::string* error) {
 
 PersistedQueue::PersistedQueue(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-std::unique_ptr<PersistedQueue> PersistedQueue::open(const std::string& dir, const settings::QueueSettings& s,
+std::unique_ptr<PersistedQueue> PersistedQueue::open(const std::string& dir, const QueueSettings& s,
                                                      std::string* error, Options options) {
   std::string local;
   std::string& err = error ? *error : local;

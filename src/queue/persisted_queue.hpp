@@ -27,8 +27,8 @@
 // once, as Logstash).
 #pragma once
 
-#include "runtime/stats.hpp"
-#include "settings/settings.hpp"
+#include "queue/queue_stats.hpp"
+#include "queue/queue_settings.hpp"
 #include "sluice/event.hpp"
 
 #include <sys/types.h>
@@ -90,7 +90,7 @@ class PersistedQueue {
   // Opens (creating it if needed) the queue directory `dir`, recovering what a previous run left.
   // Returns nullptr with *error set when the directory cannot be used (another process holds it,
   // permissions, invalid settings).
-  static std::unique_ptr<PersistedQueue> open(const std::string& dir, const settings::QueueSettings& s,
+  static std::unique_ptr<PersistedQueue> open(const std::string& dir, const QueueSettings& s,
                                               std::string* error, Options options = {});
 
   // Closes (if not yet), writes the final checkpoint with the acknowledgements received after

@@ -19,7 +19,7 @@
 
 #include "config/diagnostics.hpp"
 #include "runtime/pipeline.hpp"
-#include "runtime/stats.hpp"
+#include "api/snapshot.hpp"
 #include "settings/settings.hpp"
 
 #include <memory>

@@ -4,25 +4,13 @@
 #pragma once
 
 #include "compiler/graph.hpp"
-#include "runtime/stats.hpp"
-#include "settings/queue_settings.hpp"
+#include "api/snapshot.hpp"
+#include "settings/pipeline_settings.hpp"
 
 #include <memory>
 #include <string>
 
 namespace sluice {
-
-struct PipelineSettings {
-  std::string id = "main";
-  int workers = 0;  // 0: number of cores
-  bool workers_explicit = false;  // set by -w / pipeline.workers (pipeline.ordered: auto needs it)
-  int batch_size = 125;
-  int batch_delay_ms = 50;
-  enum class Ordered { Auto, True, False } ordered = Ordered::Auto;
-  bool end_to_end_acks = false;  // pipeline.end_to_end_acks (see InputContext::acks_on_delivery)
-  settings::QueueSettings queue;  // queue.type memory (default) or persisted, and its settings
-  std::string queue_dir;          // persisted: this pipeline's directory (<path.queue>/<id>)
-};
 
 class Pipeline {
  public:

@@ -1,12 +1,14 @@
 // Node and pipeline settings as Logstash resolves them: defaults < logstash.yml < environment
 // (the Docker image's env2yaml mapping, when enabled) < command line; then pipelines.yml entries
 // overlay the result per pipeline (used only when neither -f/-e nor path.config/config.string is
-// set). One table (settings.cpp) declares every known setting with its type, default and
+// set). One table (table.cpp) declares every known setting with its type, default and
 // validation; logstash.yml, -S, the flags, the environment and pipelines.yml all go through it.
 #pragma once
 
-#include "runtime/pipeline.hpp"
-#include "settings/queue_settings.hpp"
+#include "api/api_settings.hpp"
+#include "dlq/dlq_settings.hpp"
+#include "queue/queue_settings.hpp"
+#include "settings/pipeline_settings.hpp"
 
 #include <cstdint>
 #include <map>
@@ -16,16 +18,6 @@
 #include <vector>
 
 namespace sluice::settings {
-
-struct DeadLetterQueueSettings {
-  bool enable = false;
-  std::string path;  // path.dead_letter_queue (default <path.data>/dead_letter_queue); per-pipeline sub-dir
-  uint64_t max_bytes = 1024ull << 20;
-  std::string storage_policy = "drop_newer";  // drop_newer | drop_older
-  int flush_interval_ms = 5000;
-  std::string retain_age;  // "" or e.g. "5d"
-  int flush_check_interval_ms = 1000;  // dead_letter_queue.flush_check_interval
-};
 
 // One pipeline to run: where its config comes from and how it runs.
 struct PipelineSpec {
@@ -37,30 +29,11 @@ struct PipelineSpec {
   bool reloadable = true;        // pipeline.reloadable
   bool unsafe_shutdown = false;  // pipeline.unsafe_shutdown
   std::string ecs_compatibility = "v8";
-  QueueSettings queue;
-  DeadLetterQueueSettings dead_letter_queue;
+  pq::QueueSettings queue;
+  dlq::DeadLetterQueueSettings dead_letter_queue;
   // Every explicitly set setting of this pipeline as "name=value" lines, sorted: part of the
   // pipeline's hash (a change reloads it).
   std::string settings_fingerprint;
-};
-
-struct ApiSettings {
-  bool enabled = true;
-  std::string host = "127.0.0.1";
-  int port_first = 9600;  // api.http.port "9600-9700" or a single port
-  int port_last = 9700;
-  std::string environment = "production";
-  // api.auth.* and api.ssl.* (issue 7): parsed and validated here, enforced by the API server.
-  std::string auth_type = "none";  // none | basic
-  std::string auth_basic_username;
-  std::string auth_basic_password;
-  bool ssl_enabled = false;
-  std::string ssl_keystore_path;
-  std::string ssl_keystore_password;
-  std::vector<std::string> ssl_supported_protocols;  // api.ssl.supported_protocols (empty: the library's defaults)
-  // resolve() already checked: basic auth has a username and a password that passes
-  // api.auth.basic.password_policy.* (mode ERROR fails, WARN warns); SSL has a keystore path that
-  // exists and a password. With SSL and basic auth and no explicit api.http.host, host is 0.0.0.0.
 };
 
 struct NodeSettings {
@@ -74,7 +47,7 @@ struct NodeSettings {
   enum class Debug { Off, Text, Dot } config_debug = Debug::Off;
   bool reload_automatic = false;
   int reload_interval_ms = 3000;
-  ApiSettings api;
+  api::ApiSettings api;
   std::vector<PipelineSpec> pipelines;  // from -f/-e/path.config/config.string, or pipelines.yml
   bool from_pipelines_yml = false;
   std::string pipelines_yml_path;  // the file pipelines came from (for reload and messages)

@@ -1,25 +1,27 @@
-// A YAML reader for the subset that logstash.yml and pipelines.yml use in the wild (no YAML library
-// is available): block mappings nested by indentation, block sequences (`- a`, `- key: v` with the
-// item's following keys, nested and indentless sequences), plain / 'single' / "double" quoted
-// scalars (YAML escapes, multi-line folding), comments (`#` at line start or after whitespace),
-// `---` / `...`, empty values (null), flow sequences `[a, "b", 3]` and flow mappings
-// `{a: 1, b: [x]}`, literal `|` and folded `>` block scalars with chomping (`-`, `+`) and
-// indentation indicators. Keys are kept exactly as written (`pipeline.workers` stays one key).
+// The YAML reader of logstash.yml and pipelines.yml. libyaml (the parser under Ruby's Psych, which
+// Logstash reads these files with) parses; yaml.cpp builds this tree from its events and
+// yaml_types.cpp types plain scalars as Psych does. Keys are kept exactly as written
+// (`pipeline.workers` stays one key).
 //
 // Contract:
 //   * Only the first document of a stream is read (as Ruby's YAML.safe_load does); what follows a
 //     second `---` or a `...` is ignored.
 //   * Duplicate keys: the last value wins, at the position of the first occurrence (Ruby Psych).
+//   * Anchors, aliases, tags and complex keys (`? `, or a collection as a key) are refused: Logstash's
+//     YAML.safe_load refuses aliases, so no alias is ever expanded (no "billion laughs").
 //   * Errors (tabs used for indentation, bad indentation, unterminated quotes or flow collections,
-//     unknown escapes, control characters, invalid UTF-8, anchors/aliases/tags, complex `?` keys)
-//     carry the 1-based line and column of the offending character.
-//   * Nesting deeper than kMaxDepth is an error, so hostile input cannot exhaust the stack; the
-//     reader is linear in the input size apart from that bound.
+//     unknown escapes, control characters, invalid UTF-8, ...) carry the 1-based line and the 1-based
+//     byte column of the offending character and say what was expected there. Lines are counted as
+//     YAML counts them (LF, CR LF, a lone CR, NEL, LS, PS).
+//   * Hostile input is bounded: nesting deeper than kMaxDepth, more than kMaxNodes nodes or a text
+//     larger than kMaxDocumentBytes is an error. The tree is built without recursion and libyaml's
+//     parser keeps its state on the heap, so neither can exhaust the stack.
 //   * Scalars keep their source style; resolve() types a plain scalar as YAML 1.1 / Psych does
 //     (null, booleans yes/no/on/off/true/false, integers, floats); quoted and block scalars are
 //     always strings.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -28,7 +30,9 @@
 
 namespace sluice::yaml {
 
-inline constexpr int kMaxDepth = 64;
+inline constexpr int kMaxDepth = 64;                       // nested collections
+inline constexpr std::size_t kMaxNodes = 1u << 20;          // scalars and collections
+inline constexpr std::size_t kMaxDocumentBytes = 8u << 20;  // the whole text
 
 struct Node;
 

@@ -1,6 +1,8 @@
-// libFuzzer target: the YAML reader of logstash.yml / pipelines.yml (settings/yaml.hpp) on arbitrary
-// bytes. Nothing may crash, leak, hang or recurse without bound, however deep or malformed the
-// input: nesting is capped at yaml::kMaxDepth, and an error must carry a position inside the input.
+// libFuzzer target: the YAML reader of logstash.yml / pipelines.yml (settings/yaml.hpp: libyaml's
+// event parser and the tree built from it) on arbitrary bytes. Nothing may crash, leak, hang or
+// recurse without bound, however deep or malformed the input: nesting is capped at yaml::kMaxDepth,
+// aliases are refused (never expanded), and an error must carry a position inside the input.
+// Seeds (tests/fuzz/corpus/yaml/) include deep nesting and alias bombs.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -53,11 +55,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (parse(text, &root, &error, &has_document)) {
     sink = walk(root, 0);
   } else {
-    // The position is within the input (one past the last line/column at most).
+    // The position is within the input (one past the last line/column at most). Lines end as YAML
+    // ends them (LF, CR, CR LF, NEL, LS, PS); counting CR and LF apart gives an upper bound.
     size_t lines = 1;
-    for (char c : text) lines += c == '\n';
+    for (size_t i = 0; i < text.size(); ++i) {
+      const unsigned char c = static_cast<unsigned char>(text[i]);
+      if (c == '\n' || c == '\r') ++lines;
+      if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x85) ++lines;
+      if (c == 0xE2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
+          (static_cast<unsigned char>(text[i + 2]) & 0xFE) == 0xA8)
+        ++lines;
+    }
     if (error.line < 1 || static_cast<size_t>(error.line) > lines + 1 || error.column < 1 ||
-        error.message.empty()) {
+        static_cast<size_t>(error.column) > text.size() + 1 || error.message.empty()) {
       abort();
     }
     sink = error.describe().size();

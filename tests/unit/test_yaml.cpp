@@ -426,3 +426,114 @@ TEST_CASE("yaml: hostile input: deep nesting, control bytes, invalid UTF-8", "[y
   }
   CHECK(ok(many).entries.size() == 5000);
 }
+
+TEST_CASE("yaml: anchors and aliases are refused before anything is expanded", "[yaml]") {
+  // The classic "billion laughs": refused at its first anchor, nothing is ever expanded.
+  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n";
+  for (char c = 'b'; c <= 'j'; ++c) {
+    std::string prev(1, static_cast<char>(c - 1));
+    bomb += std::string(1, c) + ": &" + c + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n";
+  }
+  ParseError e = bad(bomb);
+  CHECK(e.line == 1);
+  CHECK(e.column == 4);
+  CHECK_THAT(e.message, Catch::Contains("anchors"));
+  e = bad("a: 1\nb: [*a, *a]\n");
+  CHECK(e.line == 2);
+  CHECK(e.column == 5);
+  CHECK_THAT(e.message, Catch::Contains("aliases"));
+  CHECK_THAT(bad("&a k: v\n").message, Catch::Contains("anchors"));
+  CHECK_THAT(bad("k: !tag v\n").message, Catch::Contains("tags"));
+}
+
+TEST_CASE("yaml: complex keys in every form are refused", "[yaml]") {
+  ParseError e = bad("a: 1\n? b\n: 2\n");
+  CHECK(e.line == 2);
+  CHECK(e.column == 1);
+  CHECK_THAT(e.message, Catch::Contains("complex mapping keys"));
+  CHECK_THAT(bad("x: {? a : b}\n").message, Catch::Contains("complex mapping keys"));
+  CHECK_THAT(bad("x: [? a : b]\n").message, Catch::Contains("complex mapping keys"));
+  e = bad("[a, b]: c\n");
+  CHECK(e.column == 1);
+  CHECK_THAT(e.message, Catch::Contains("complex mapping keys"));
+  CHECK_THAT(bad("x: {{a: 1}: 2}\n").message, Catch::Contains("complex mapping keys"));
+  // A '?' inside a comment or a value is not a key indicator.
+  Node n = ok("a: 1 # what?\n# ? no\nb: what?\n");
+  CHECK(scalar(n, "b") == "what?");
+}
+
+TEST_CASE("yaml: limits on depth, node count and size", "[yaml]") {
+  std::string deep;
+  for (int i = 0; i < kMaxDepth; ++i) deep += std::string(static_cast<std::size_t>(i), ' ') + "- \n";
+  CHECK(ok(deep).is_sequence());  // kMaxDepth nested sequences are fine
+  std::string deeper = deep + std::string(static_cast<std::size_t>(kMaxDepth), ' ') + "- x\n";
+  ParseError e = bad(deeper);
+  CHECK(e.line == kMaxDepth + 1);
+  CHECK_THAT(e.message, Catch::Contains("nesting deeper than 64 levels"));
+
+  std::string many = "[";
+  for (std::size_t i = 0; i <= kMaxNodes; ++i) many += "1,";
+  many += "]";
+  CHECK_THAT(bad(many).message, Catch::Contains("values: settings files are limited"));
+
+  std::string huge(kMaxDocumentBytes + 1, ' ');
+  e = bad(huge);
+  CHECK(e.line == 1);
+  CHECK(e.column == 1);
+  CHECK_THAT(e.message, Catch::Contains("settings files are limited to 8388608 bytes"));
+}
+
+TEST_CASE("yaml: read as Psych reads it, where the old hand-written reader differed", "[yaml]") {
+  // Content that the top-level node does not take is an error, not silently dropped with the
+  // rest of the document (Psych would stop at the end of the first node).
+  ParseError e = bad(" a: 1\nb: 2\n");
+  CHECK(e.line == 2);
+  CHECK_THAT(e.message, Catch::Contains("content after the end of the top-level node"));
+  CHECK(bad("'k':\"v\"\n").line == 1);
+  // libyaml takes a '#' right after a flow collection, a quoted scalar or a block indicator as a
+  // comment, as Logstash does.
+  Node n = ok("a: [x, y]# c\nb: 'q'# c\nc: |# c\n  text\n");
+  CHECK(at(n, "a").items.size() == 2);
+  CHECK(scalar(n, "b") == "q");
+  CHECK(scalar(n, "c") == "text\n");
+  // A tab on an otherwise empty line, or after '- ', is refused (by Logstash too).
+  e = bad("a: 1\n\t\nb: 2\n");
+  CHECK(e.line == 2);
+  CHECK(e.column == 1);
+  CHECK_THAT(e.message, Catch::Contains("tab character used for indentation"));
+  e = bad("-\tx\n");
+  CHECK(e.column == 2);
+  CHECK_THAT(e.message, Catch::Contains("tab character where YAML needs a space"));
+  // '%' starts a directive and cannot start a plain value.
+  e = bad("a: %x\n");
+  CHECK(e.column == 4);
+  CHECK_THAT(e.message, Catch::Contains("quote the value"));
+}
+
+TEST_CASE("yaml: positions count bytes in a line and YAML's line breaks", "[yaml]") {
+  Node n = ok("caf\xC3\xA9: [1, 2]\n");
+  CHECK(at(n, "caf\xC3\xA9").column == 8);  // "café: " is 7 bytes
+  ParseError e = bad("caf\xC3\xA9: [1, 2\n");
+  CHECK(e.line == 1);
+  CHECK(e.column == 8);
+  // A lone CR ends a line, as in YAML (and Psych).
+  Node m = ok("a: 1\rb: 2\r\nc: 3\n");
+  CHECK(at(m, "c").line == 3);
+  CHECK(at(m, "b").line == 2);
+  // Null values sit where the value would start.
+  Node k = ok("a:   # nothing\n");
+  CHECK(at(k, "a").column == 6);
+}
+
+TEST_CASE("yaml: a block scalar's leading line of spaces sets its indentation, and the error says so", "[yaml]") {
+  // An editor's leftover spaces on the first line of a config.string block: libyaml (and Psych)
+  // take them as the block's indentation, so the text below ends the block.
+  ParseError e = bad("- pipeline.id: x\n  config.string: |\n        \n    input { stdin {} }\n");
+  CHECK(e.line == 4);
+  CHECK(e.column == 5);
+  CHECK_THAT(e.message, Catch::Contains("line 3 holds only 8 spaces"));
+  CHECK_THAT(e.message, Catch::Contains("block scalar at line 2"));
+  // Spaces up to the text's indentation are fine.
+  Node n = ok("k: |\n  \n  text\n");
+  CHECK(scalar(n, "k") == "\ntext\n");
+}

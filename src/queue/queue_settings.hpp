@@ -1,10 +1,12 @@
-// queue.* settings (Logstash's names), shared by the settings resolver and the pipeline runtime.
+// What the persisted queue takes from the settings: Logstash's queue.* settings for one pipeline.
+// A plain struct in the queue's own folder, so that the queue needs nothing from src/settings/:
+// settings::resolve() fills it (src/settings/pipeline_spec.cpp) and the agent hands it on.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
-namespace sluice::settings {
+namespace sluice::pq {
 
 struct QueueSettings {
   std::string type = "memory";  // memory | persisted
@@ -20,4 +22,9 @@ struct QueueSettings {
   std::string compression = "none";
 };
 
+}  // namespace sluice::pq
+
+namespace sluice::settings {
+// The name the struct had when it lived in src/settings/; code outside the queue still uses it.
+using QueueSettings = pq::QueueSettings;
 }  // namespace sluice::settings

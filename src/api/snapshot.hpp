@@ -1,8 +1,10 @@
 // Point-in-time snapshots of the running node, taken by the agent and read by the monitoring API
-// (api/) and the shutdown report. Plain values only: a snapshot is copied out under the agent's
-// lock and rendered without touching live pipelines.
+// and the shutdown report. Plain values only: a snapshot is copied out under the agent's lock and
+// rendered without touching live pipelines. They live with the API, their main reader, so that the
+// API needs nothing from src/runtime/ (the runtime fills them).
 #pragma once
 
+#include "queue/queue_stats.hpp"
 #include "sluice/dead_letter_queue.hpp"
 
 #include <cstdint>
@@ -21,18 +23,6 @@ struct PluginStats {
   uint64_t events_out = 0;
   uint64_t duration_ms = 0;  // time spent in the plugin (filters/outputs)
   uint64_t queue_push_duration_ms = 0;  // inputs: time blocked pushing
-};
-
-struct QueueStats {
-  std::string type = "memory";  // "memory" or "persisted"
-  uint64_t events_count = 0;    // events in the queue now
-  uint64_t queue_size_in_bytes = 0;
-  uint64_t max_queue_size_in_bytes = 0;
-  // persisted only
-  uint64_t max_unread_events = 0;
-  uint64_t page_capacity_in_bytes = 0;
-  uint64_t free_space_in_bytes = 0;
-  std::string path;
 };
 
 struct ReloadStats {
