@@ -640,6 +640,7 @@ void ServerCore::admit(tcp::socket sock) {
   while (connections.size() >= limits.max_connections) {
     std::shared_ptr<ConnectionBase> oldest = connections.front();
     oldest->close();
+    forget(*oldest);  // close() did already; never loop on one that stays
     ++connections_shed;
     shed_warning.hit();
   }
