@@ -82,9 +82,9 @@ PluginSchema beats_schema() {
                     "A connection that cannot get memory waits while windows of its own are in flight, else it is "
                     "closed (the client resends)."),
       opt("connection_memory_limit", T::Bytes)
-          .def_int(64ll << 20)
+          .def_int(48ll << 20)
           .describe("Sluice only (Logstash has no limit): the memory one connection may hold for what it "
-                    "received, 64 MiB by default; it also bounds one window's payload and one compressed frame's "
+                    "received, 48 MiB by default; it also bounds one window's payload and one compressed frame's "
                     "inflated size. A connection whose current window needs more is closed (Filebeat then resends "
                     "smaller windows)."),
       opt("event_loop_threads", T::Number)

@@ -487,7 +487,7 @@ def case_hostile(ctx):
         expect_seqs(s.events(), 2000)
         lines = s.log_matching(r"Closing the connection from 127\.0\.0\.1")
         check(len(lines) >= len(cases) + 1, "expected a log line per bad connection, got:\n" + "\n".join(lines))
-        check(s.log_matching(r"memory limit of 64 MiB .*connection_memory_limit"), "no decompression bomb log line")
+        check(s.log_matching(r"memory limit of 48 MiB .*connection_memory_limit"), "no decompression bomb log line")
         check(s.log_matching(r"bad_version\): Invalid version of beats protocol: 0"), "no log line for the zeros bomb")
     finally:
         s.stop()

@@ -31,7 +31,7 @@ struct ServerSettings {
   // Memory budget (memory.hpp): the pool shared by the input's connections (a quarter of it kept
   // for connections under their floor), one connection's limit, and its floor.
   uint64_t memory_limit = 128ull << 20;
-  uint64_t connection_memory_limit = 64ull << 20;
+  uint64_t connection_memory_limit = 48ull << 20;
   uint64_t connection_memory_floor = 4ull << 20;
   // Connections at once. At the limit, the connection that has gone longest without completing a
   // window (and has none in flight) is closed to make room; if every one has windows in flight,
