@@ -508,3 +508,32 @@ TEST_CASE("beats server: accept errors back off instead of spinning", "[beats]")
   c.send(W(1) + J(1, kEvent));
   CHECK(c.read(6, 3s) == A(1));
 }
+
+TEST_CASE("beats server: connections parking open windows are closed to serve one under its floor", "[beats]") {
+  // The pool (8 MiB) is filled by connections that each hold an open window of 2.4 MiB (under the
+  // 4 MiB floor) and then say nothing. A connection arriving later still gets its window through:
+  // the one that has held memory longest without completing a window is closed for it.
+  ServerSettings s;
+  s.memory_limit = 8u << 20;
+  s.connection_memory_limit = 8u << 20;
+  Running r(s);
+  const std::string ev = "{\"message\":\"" + std::string(200 * 1024, 'x') + "\"}";
+  std::string parked = W(100);
+  for (uint32_t i = 1; i <= 12; ++i) parked += J(i, ev);  // 12 of 100 events: the window stays open
+  std::vector<std::unique_ptr<Client>> parkers;
+  for (int i = 0; i < 3; ++i) {
+    parkers.push_back(std::make_unique<Client>(r.port));
+    parkers.back()->send(parked);
+    std::this_thread::sleep_for(50ms);
+  }
+  REQUIRE(wait_until([&] { return r.server->stats().memory_used >= (7u << 20); }, 3s));
+  std::this_thread::sleep_for(1200ms);  // they have been stuck for over a second
+  Client good(r.port);
+  std::string win = W(8);
+  for (uint32_t i = 1; i <= 8; ++i) win += J(i, ev);  // 1.6 MiB
+  good.send(win);
+  CHECK(good.read(6, 3s) == A(8));
+  CHECK(r.server->stats().memory_evictions >= 1);
+  CHECK(parkers[0]->closed_within(2s));  // the oldest went first
+  CHECK(r.server->stats().memory_peak <= s.memory_limit);
+}

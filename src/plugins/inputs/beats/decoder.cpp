@@ -166,7 +166,7 @@ void FrameDecoder::fail_memory(std::string message) {
   error_message_ = std::move(message);
 }
 
-void FrameDecoder::release() {
+void FrameDecoder::release(bool keep_buffer) {
   if (error_ == DecodeError::None) fail(DecodeError::MemoryLimit, "The decoder's memory was released");
   layers_.clear();
   ready_.reset();
@@ -174,6 +174,7 @@ void FrameDecoder::release() {
   arena_.reset();
   arena_used_ = 0;
   open_ = false;
+  if (keep_buffer) return;
   pos_ = end_ = 0;
   (void)resize_buffer(0);
 }

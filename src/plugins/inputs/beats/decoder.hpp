@@ -164,8 +164,9 @@ class FrameDecoder {
   // After Blocked, when waiting is pointless: the decoder fails with DecodeError::MemoryLimit.
   void fail_memory(std::string message);
   // Frees everything the decoder holds (the connection is gone); windows already returned keep
-  // their own chunks. The decoder is failed afterwards.
-  void release();
+  // their own chunks. `keep_buffer`: the receive buffer stays (a read still points into it; call
+  // again once it is over). The decoder is failed afterwards.
+  void release(bool keep_buffer = false);
 
   DecodeError error() const { return error_; }
   const std::string& error_message() const { return error_message_; }

@@ -49,8 +49,11 @@
 //    as their bytes arrive; decoding stops at each complete window.
 //  - When a charge is refused the decoder reports Blocked and changes nothing. With windows of its
 //    own in flight, the connection stops reading and waits: each finished window gives memory
-//    back and resumes it (keep-alives go out meanwhile). Without, nothing would ever give memory
-//    back to it: it is closed with one WARN line naming the peer, the limit and the option
+//    back and resumes it (keep-alives go out meanwhile). A connection under its floor refused by
+//    the pool closes the connection that has held memory longest without completing a window
+//    (for at least kStuckBeforeReclaim, and longer than the requester), and retries: open windows
+//    parked by many connections cannot starve ordinary clients. Otherwise nothing would ever give
+//    memory back to it: it is closed with one WARN line naming the peer, the limit and the option
 //    (`connection_memory_limit` for its own limit, `memory_limit` for the pool).
 //  - Reads allocate nothing while a connection is idle: plain TCP waits for readability and then
 //    reads what the socket holds into a receive buffer grown on demand (and freed or shrunk once
@@ -104,6 +107,9 @@ constexpr std::string_view kServerLogger = "org.logstash.beats.Server";
 constexpr std::string_view kHandlerLogger = "org.logstash.beats.BeatsHandler";
 constexpr size_t kMaxRead = 64 * 1024;  // bytes taken from a socket per read
 constexpr std::chrono::seconds kDrainTimeout{10};
+// A connection holding memory without completing a window for this long may be closed to give its
+// memory to a connection under its floor when the input's pool is used up.
+constexpr std::chrono::seconds kStuckBeforeReclaim{1};
 
 std::string seconds_text(Clock::duration d) {
   char buf[32];
@@ -159,6 +165,9 @@ struct Server::Impl {
   void connection_closed();  // I/O thread: ends the drain once the last connection is gone
   // I/O thread: room for one more connection under max_connections (evicting one if needed).
   bool make_room_for(const std::string& newcomer);
+  // I/O thread: the pool refused `requester` (under its floor) memory; closes the connection that
+  // has held memory longest without completing a window, if there is one. True if one was closed.
+  bool reclaim_memory(ConnBase& requester);
 
   ServerSettings settings;
   TransformSettings transform;
@@ -178,9 +187,11 @@ struct Server::Impl {
   bool draining = false;                  // I/O thread only
   std::optional<asio::steady_timer> drain_timer;
   std::atomic<uint64_t> accepted{0}, windows_acked{0}, events_pushed{0}, keepalives{0}, protocol_errors{0};
-  std::atomic<uint64_t> memory_closes{0}, evicted{0}, refused{0}, accept_errors{0}, open_connections{0};
+  std::atomic<uint64_t> memory_closes{0}, memory_evictions{0}, evicted{0}, refused{0}, accept_errors{0},
+      open_connections{0};
   log::RateLimited skipped_warning{10'000};
   log::RateLimited eviction_warning{10'000};
+  log::RateLimited memory_warning{10'000};
   log::RateLimited accept_warning{10'000};
 };
 
@@ -202,6 +213,7 @@ class ConnBase : public std::enable_shared_from_this<ConnBase> {
   virtual void window_failed(const std::string& reason) = 0;  // I/O thread
   virtual void drain() = 0;                                   // I/O thread
   virtual bool has_windows_in_flight() const = 0;             // I/O thread
+  virtual uint64_t memory_held() const = 0;                   // bytes charged to its account
 
   bool gone() const { return gone_.load(std::memory_order_acquire); }
   EventBuilder& builder() { return builder_; }  // executor thread only
@@ -295,9 +307,9 @@ class Connection final : public ConnBase {
     error_code ignored;
     lowest(stream_).shutdown(tcp::socket::shutdown_both, ignored);
     lowest(stream_).close(ignored);
-    // Give the decoder's memory back now (windows in flight keep theirs), unless a TLS read still
-    // points into its buffer: then when that read ends.
-    if (kPlain || !reading_) decoder_.release();
+    // Give the decoder's memory back now (windows in flight keep theirs); a TLS read still
+    // pointing into the receive buffer keeps that buffer until it ends.
+    decoder_.release(/*keep_buffer=*/!kPlain && reading_);
     if (!server_.transform.plain_fast_path) executor_.submit({keep, Window{}, true});
     unlist();
     server_.connection_closed();
@@ -310,6 +322,7 @@ class Connection final : public ConnBase {
   }
 
   bool has_windows_in_flight() const override { return pending_ > 0; }
+  uint64_t memory_held() const override { return account_->used(); }
 
   void window_done(uint32_t seq, int version) override {
     if (--pending_ == 0) arm_timer();  // back to the idle deadline
@@ -354,7 +367,7 @@ class Connection final : public ConnBase {
       auto area = decoder_.prepare(1);
       if (area.empty()) {
         reading_ = false;
-        memory_refused();
+        if (memory_refused()) read();
         return;
       }
       stream_.async_read_some(asio::buffer(area.data(), 1), [self](const error_code& ec, size_t n) {
@@ -384,7 +397,7 @@ class Connection final : public ConnBase {
     n = std::clamp<size_t>(n, 1, kMaxRead);  // 0: an end of stream or an error to read
     auto area = decoder_.prepare(n);
     if (area.empty()) {
-      memory_refused();
+      if (memory_refused()) read_ready();
       return;
     }
     const size_t k = stream_.read_some(asio::buffer(area.data(), area.size()), ec);
@@ -462,7 +475,7 @@ class Connection final : public ConnBase {
         return;
       }
       if (s == DecodeStatus::Blocked) {
-        memory_refused();
+        if (memory_refused()) continue;
         return;
       }
       if (s == DecodeStatus::Error) {
@@ -484,13 +497,18 @@ class Connection final : public ConnBase {
     // Backpressure: max_pending_windows windows wait for the queue; stop reading until one is done.
   }
 
-  // The memory budget refused what the decoder (or a read) needs.
-  void memory_refused() {
+  // The memory budget refused what the decoder (or a read) needs. True: memory was freed, retry.
+  bool memory_refused() {
     // Windows of ours in flight give memory back when done; window_done() resumes us.
-    if (pending_ > 0) return;
+    if (pending_ > 0) return false;
+    // Under its floor, a connection refused by the pool gets the memory of one that has held some
+    // longest without completing a window (parked open windows cannot starve ordinary clients).
+    const MemoryAccount& a = *account_;
+    if (decoder_.refusal() == MemoryRefusal::Pool && a.used() + decoder_.refused_bytes() <= a.floor() &&
+        server_.reclaim_memory(*this))
+      return true;
     // Nothing would ever give this connection memory back: it cannot go on.
     server_.memory_closes.fetch_add(1, std::memory_order_relaxed);
-    const MemoryAccount& a = *account_;
     std::string why;
     if (decoder_.refusal() == MemoryRefusal::Pool) {
       const MemoryPool& p = *server_.pool;
@@ -506,6 +524,7 @@ class Connection final : public ConnBase {
     server_.log(log::Level::Warn, kHandlerLogger, "Closing the connection from " + peer_ + ": " + why);
     decoder_.fail_memory(why);
     close();
+    return false;
   }
 
   void send(std::string bytes) {
@@ -676,6 +695,25 @@ bool Server::Impl::make_room_for(const std::string& newcomer) {
                         settings.plugin_id);
   victim->close();
   return true;
+}
+
+bool Server::Impl::reclaim_memory(ConnBase& requester) {
+  const auto now = Clock::now();
+  for (const auto& c : connections) {
+    if (c.get() == &requester) break;  // the rest completed a window after it (or started after it)
+    if (c->has_windows_in_flight() || c->memory_held() == 0 || now - c->progress < kStuckBeforeReclaim) continue;
+    const std::shared_ptr<ConnBase> victim = c;  // (close() unlists it)
+    memory_evictions.fetch_add(1, std::memory_order_relaxed);
+    memory_warning.warn(kServerLogger,
+                        "The memory of this input is used up (memory_limit => " + format_bytes(pool->limit()) +
+                            "): closing the connection from " + victim->peer() + ", which holds " +
+                            format_bytes(victim->memory_held()) + " and has not completed a window for " +
+                            seconds_text(now - victim->progress) + " s, for the one from " + requester.peer(),
+                        settings.plugin_id);
+    victim->close();
+    return true;
+  }
+  return false;
 }
 
 void Server::Impl::accept_loop() {
@@ -928,6 +966,7 @@ Server::Stats Server::stats() const {
   st.keepalives_sent = s.keepalives.load();
   st.protocol_errors = s.protocol_errors.load();
   st.memory_closes = s.memory_closes.load();
+  st.memory_evictions = s.memory_evictions.load();
   st.connections_evicted = s.evicted.load();
   st.connections_refused = s.refused.load();
   st.accept_errors = s.accept_errors.load();

@@ -69,6 +69,7 @@ class Server {
     uint64_t keepalives_sent = 0;
     uint64_t protocol_errors = 0;
     uint64_t memory_closes = 0;         // connections closed because the memory budget refused them
+    uint64_t memory_evictions = 0;      // closed to give their memory to a connection under its floor
     uint64_t connections_evicted = 0;   // closed to make room under max_connections
     uint64_t connections_refused = 0;   // new connections closed at once under max_connections
     uint64_t accept_errors = 0;
