@@ -216,6 +216,7 @@ class TcpInput final : public Input, public TcpListenerInfo {
     asio::post(io_, [this] {
       boost::system::error_code ec;
       acceptor_.close(ec);
+      accept_timer_.cancel();
       for (const auto& c : connections_) c->close();
     });
   }
@@ -303,8 +304,8 @@ class TcpInput final : public Input, public TcpListenerInfo {
                              "Accepting a connection failed: " + ec.message() + "; retrying every " +
                                  std::to_string(kAcceptBackoff.count()) + " ms",
                              id());
-        auto t = std::make_shared<asio::steady_timer>(io_, kAcceptBackoff);
-        t->async_wait([this, t](const boost::system::error_code& tec) {
+        accept_timer_.expires_after(kAcceptBackoff);
+        accept_timer_.async_wait([this](const boost::system::error_code& tec) {
           if (!tec && !stopping()) accept();
         });
         return;
@@ -359,6 +360,7 @@ class TcpInput final : public Input, public TcpListenerInfo {
   // has gone longest without completing one.
   std::list<std::shared_ptr<Connection>> connections_;
   std::vector<char> read_buf_ = std::vector<char>(kReadSize);
+  asio::steady_timer accept_timer_{io_};  // back-off after an accept error
   std::chrono::milliseconds inactivity_timeout_{0};
   size_t max_connections_ = 10000;
   uint64_t evicted_ = 0;

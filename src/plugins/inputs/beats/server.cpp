@@ -186,6 +186,7 @@ struct Server::Impl {
   std::atomic<bool> abort_pushes{false};  // the drain timed out: a window being pushed is abandoned
   bool draining = false;                  // I/O thread only
   std::optional<asio::steady_timer> drain_timer;
+  asio::steady_timer accept_timer{io};  // back-off after an accept error
   std::atomic<uint64_t> accepted{0}, windows_acked{0}, events_pushed{0}, keepalives{0}, protocol_errors{0};
   std::atomic<uint64_t> memory_closes{0}, memory_evictions{0}, evicted{0}, refused{0}, accept_errors{0},
       open_connections{0};
@@ -660,8 +661,10 @@ static bool per_connection_accept_error(const error_code& ec) {
 }
 
 void Server::Impl::accept_later() {
-  auto t = std::make_shared<asio::steady_timer>(io, settings.accept_backoff);
-  t->async_wait([this, t](const error_code& ec) {
+  // (A member timer: one owned by its own handler would be destroyed inside the io_context's
+  // destructor while that destructor destroys the handler.)
+  accept_timer.expires_after(settings.accept_backoff);
+  accept_timer.async_wait([this](const error_code& ec) {
     if (ec || stopping || draining) return;
     accept_loop();
   });
@@ -843,6 +846,7 @@ void Server::Impl::begin_drain() {
   draining = true;
   error_code ignored;
   acceptor.close(ignored);
+  accept_timer.cancel();
   if (connections.empty()) {
     io.stop();
     return;
@@ -873,6 +877,7 @@ void Server::Impl::connection_closed() {
 void Server::Impl::close_all() {
   error_code ignored;
   acceptor.close(ignored);
+  accept_timer.cancel();
   const std::vector<std::shared_ptr<ConnBase>> copy(connections.begin(), connections.end());
   for (auto& c : copy) c->close();  // (close() erases from the list)
 }
