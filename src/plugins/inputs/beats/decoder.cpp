@@ -131,9 +131,10 @@ std::span<char> FrameDecoder::prepare(size_t n) {
     pos_ = 0;
   }
   if (cap_ - end_ < n) {
-    // Grow geometrically, but not past the end of a J frame whose length is known.
+    // Grow geometrically, but not past the end of a J frame whose length is known (when the
+    // buffered bytes start with a frame, not with the rest of a C frame's compressed bytes).
     size_t want = std::max({end_ + n, 2 * cap_, kMinBufferBytes});
-    if (end_ - pos_ >= 10 && buf_[pos_ + 1] == 'J') {
+    if (layers_.empty() && end_ - pos_ >= 10 && buf_[pos_ + 1] == 'J') {
       const size_t frame_end = pos_ + 10 + size_t{be32(buf_.get() + pos_ + 6)};
       if (frame_end < want) want = std::max(end_ + n, frame_end);
     }
