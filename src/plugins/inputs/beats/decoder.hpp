@@ -182,9 +182,8 @@ class FrameDecoder {
   uint64_t inflated_total() const { return inflated_total_; }
   const DecoderLimits& limits() const { return limits_; }
 
-  struct Inflater;  // one C frame being inflated (decoder.cpp)
-
  private:
+  struct Inflater;  // one C frame being inflated (decoder.cpp)
   enum class Step { Done, NeedMore, Blocked, Error };
   // Resumable scan of a D frame that is not complete yet (avoids rescanning its pairs on every
   // read); offsets are relative to the frame's start, so it survives the frame being moved.
