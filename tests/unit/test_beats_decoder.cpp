@@ -464,6 +464,69 @@ TEST_CASE("beats decoder: a bomb of valid frames stops at the cap", "[beats]") {
   }
 }
 
+TEST_CASE("beats decoder: past 8 MiB, a C frame inflating more than max_inflate_ratio times is a bomb",
+          "[beats]") {
+  SECTION("a bomb of valid frames (~1000:1) stops soon after the grace, long before the memory limit") {
+    std::string z;
+    {
+      Deflater def(9);
+      def.add(W(60000));
+      const std::string ev = json_of(512 * 1024, 'a');
+      for (uint32_t i = 1; i <= 200; ++i) def.add(J(i, ev));
+      z = def.finish();
+    }
+    Budget b(256ull << 20);
+    DecoderLimits lim;
+    lim.max_window_bytes = 256ull << 20;
+    FrameDecoder d(lim, b.account);
+    d.feed(C_raw(z));
+    auto r = run(d);
+    CHECK(r.error == DecodeError::InflateRatioExceeded);
+    CHECK(d.inflated_total() > lim.ratio_grace_bytes);
+    CHECK(d.inflated_total() < lim.ratio_grace_bytes + (1u << 20));
+    CHECK(r.message.find("max_inflate_ratio") != std::string::npos);
+  }
+  SECTION("16 MiB of identical log events (about 130:1 at level 9) pass") {
+    const std::string ev =
+        R"({"@timestamp":"2025-03-01T00:00:00.000Z","message":"GET /api/v1/orders 200 12ms","kubernetes":)"
+        R"({"namespace":"shop","pod":{"name":"orders-7d9f8c6b5-x2x9q"}},"log":{"file":{"path":"/var/log/)"
+        R"(containers/orders-7d9f8c6b5-x2x9q_shop_orders-0123456789abcdef.log"}},"stream":"stdout"})";
+    const uint32_t n = static_cast<uint32_t>((16u << 20) / ev.size());
+    Deflater def(9);
+    def.add(W(n));
+    for (uint32_t i = 1; i <= n; ++i) def.add(J(i, ev));
+    const std::string z = def.finish();
+    Budget b(256ull << 20);
+    DecoderLimits lim;
+    lim.max_window_bytes = 256ull << 20;
+    FrameDecoder d(lim, b.account);
+    d.feed(C_raw(z));
+    auto r = run(d);
+    CHECK(r.error == DecodeError::None);
+    REQUIRE(r.windows.size() == 1);
+    CHECK(r.windows[0].count == n);
+  }
+  SECTION("0 turns the ratio limit off") {
+    std::string z;
+    {
+      Deflater def(9);
+      def.add(W(40));
+      const std::string ev = json_of(512 * 1024, 'a');
+      for (uint32_t i = 1; i <= 40; ++i) def.add(J(i, ev));
+      z = def.finish();
+    }
+    Budget b(256ull << 20);
+    DecoderLimits lim;
+    lim.max_window_bytes = 256ull << 20;
+    lim.max_inflate_ratio = 0;
+    FrameDecoder d(lim, b.account);
+    d.feed(C_raw(z));
+    auto r = run(d);
+    CHECK(r.error == DecodeError::None);
+    CHECK(r.windows.size() == 1);
+  }
+}
+
 TEST_CASE("beats decoder: a C frame carrying many windows yields them one at a time", "[beats]") {
   std::string inner;
   const uint32_t n = 100000;

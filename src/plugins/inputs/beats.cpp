@@ -87,6 +87,12 @@ PluginSchema beats_schema() {
                     "received, 48 MiB by default; it also bounds one window's payload and one compressed frame's "
                     "inflated size. A connection whose current window needs more is closed (Filebeat then resends "
                     "smaller windows)."),
+      opt("max_inflate_ratio", T::Number)
+          .def_int(200)
+          .describe("Sluice only (Logstash has no limit): once a compressed frame has inflated more than 8 MiB, "
+                    "it may not inflate more than this many times the compressed bytes it came from; a frame "
+                    "that does is a decompression bomb and its connection is closed (0: no limit). Filebeat's "
+                    "windows (~2 MiB) never reach the 8 MiB; real logs compress about 20:1."),
       opt("event_loop_threads", T::Number)
           .def_int(0)
           .describe("Network event loop threads (accepted for compatibility; Sluice uses one I/O thread)."),

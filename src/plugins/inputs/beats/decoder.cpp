@@ -35,6 +35,7 @@ const char* to_string(DecodeError e) {
     case DecodeError::WindowBytesExceeded: return "window_bytes_exceeded";
     case DecodeError::BadCompression: return "bad_compression";
     case DecodeError::InflatedTooLarge: return "inflated_too_large";
+    case DecodeError::InflateRatioExceeded: return "inflate_ratio_exceeded";
     case DecodeError::TruncatedCompressed: return "truncated_compressed";
     case DecodeError::CompressionTooDeep: return "compression_too_deep";
     case DecodeError::MemoryLimit: return "memory_limit";
@@ -71,6 +72,7 @@ struct FrameDecoder::Inflater {
   uint32_t size = 0;        // the C frame's compressed length
   uint64_t in_left = 0;     // compressed bytes of the C frame not yet taken from the parent
   uint64_t out_total = 0;   // bytes inflated from this C frame
+  uint64_t in_total = 0;    // compressed bytes of this C frame inflated so far
   int depth = 1;            // 1: inside a top-level C frame; 2: inside a C inside a C
   std::shared_ptr<Chunk> chunk;  // inflated bytes: [pos, end) not decoded yet, [end, capacity) free
   size_t pos = 0;
@@ -401,6 +403,7 @@ FrameDecoder::Step FrameDecoder::produce(size_t li) {
     const size_t made = out_before - l.zs.avail_out;
     consume_parent(li, took);
     l.in_left -= took;
+    l.in_total += took;
     l.end += made;
     l.out_total += made;
     inflated_total_ += made;
@@ -408,6 +411,13 @@ FrameDecoder::Step FrameDecoder::produce(size_t li) {
       return fail(DecodeError::InflatedTooLarge, "Compressed frame of " + std::to_string(l.size) +
                                                      " bytes inflates to more than " +
                                                      std::to_string(limits_.max_window_bytes) + " bytes");
+    if (limits_.max_inflate_ratio > 0 && l.out_total > limits_.ratio_grace_bytes &&
+        l.out_total > uint64_t{limits_.max_inflate_ratio} * std::max<uint64_t>(l.in_total, 1))
+      return fail(DecodeError::InflateRatioExceeded,
+                  "Compressed frame inflates more than " + std::to_string(limits_.max_inflate_ratio) +
+                      " times its size (" + std::to_string(l.in_total) + " bytes to " + std::to_string(l.out_total) +
+                      "): a decompression bomb; raise max_inflate_ratio (Sluice only) if the sender's data is "
+                      "that repetitive");
     if (rc == Z_STREAM_END) {
       l.ended = true;
       l.end_stream();

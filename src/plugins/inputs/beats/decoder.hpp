@@ -55,6 +55,14 @@ struct DecoderLimits {
   uint32_t max_frame_bytes = 32u << 20;     // J length, C compressed length, D frame size
   uint64_t max_window_bytes = 64ull << 20;  // data payload of one window; also caps each C frame's inflation
   int max_compression_depth = 2;            // C inside C: one nested level
+  // Decompression bombs cost CPU before they cost memory: once a C frame has inflated more than
+  // `ratio_grace_bytes`, it may not inflate more than `max_inflate_ratio` times the compressed bytes
+  // it has consumed (0: no ratio limit). A Filebeat window (2048 events, ~2 MiB inflated) never
+  // reaches the grace; real container logs compress ~20:1, identical events ~110-130:1; zlib's
+  // maximum is ~1032:1. The rule is Apache POI's zip-bomb check (a minimum inflate ratio after a
+  // grace size). A legitimate window that trips it is refused, and Filebeat resends it in halves.
+  uint32_t max_inflate_ratio = 200;
+  uint64_t ratio_grace_bytes = 8ull << 20;
 };
 
 enum class [[nodiscard]] DecodeStatus {
@@ -76,6 +84,7 @@ enum class DecodeError : uint8_t {
   WindowBytesExceeded,  // payload of one window over max_window_bytes
   BadCompression,       // not a valid zlib stream
   InflatedTooLarge,     // a C frame inflates to more than max_window_bytes (decompression bomb)
+  InflateRatioExceeded, // a C frame inflates more than max_inflate_ratio times its size (bomb)
   TruncatedCompressed,  // inflated bytes end in the middle of a frame
   CompressionTooDeep,   // C nested deeper than max_compression_depth
   MemoryLimit,          // fail_memory(): the memory budget refused what the connection needs

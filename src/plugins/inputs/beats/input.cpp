@@ -48,6 +48,12 @@ class BeatsInput final : public Input {
     ss.connection_memory_floor = std::min(ss.connection_memory_floor, ss.connection_memory_limit);
     // A window cannot hold more than its connection may: the decoder says so with its own error.
     ss.limits.max_window_bytes = ss.connection_memory_limit;
+    if (cfg.has("max_inflate_ratio")) {
+      const int64_t r = cfg.integer("max_inflate_ratio");
+      if (r < 0 || r > 1'000'000)
+        throw PluginConfigError("max_inflate_ratio", "max_inflate_ratio must be 0 (no limit) to 1000000, got " + std::to_string(r));
+      ss.limits.max_inflate_ratio = static_cast<uint32_t>(r);
+    }
     const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     ss.executor_threads = cores;
     if (cfg.has("executor_threads")) {
