@@ -6,8 +6,6 @@
 #include "event/utf8.hpp"
 #include "sluice/log.hpp"
 
-#include <rapidjson/error/en.h>
-
 #include <vector>
 
 namespace sluice::codecs {
@@ -141,18 +139,20 @@ void append_formatted(const Event& e, const std::optional<Template>& format, std
 // ---- JSON to events ----------------------------------------------------------------------------
 namespace {
 
-constexpr unsigned kParseFlags = rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseFullPrecisionFlag;
-
 bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-std::string parse_error_text(rapidjson::ParseErrorCode code, size_t offset) {
-  return std::string(rapidjson::GetParseError_En(code)) + " (at byte " + std::to_string(offset) + ")";
+// The codecs' historical text for a parse error of the array and `target` cases; nesting beyond
+// kMaxJsonDepth says so ("JSON nested deeper than 1000 levels at offset N").
+std::string parse_error_text(const JsonError& e) {
+  if (e.too_deep()) return e.message();
+  return e.reason() + " (at byte " + std::to_string(e.offset) + ")";
 }
 
-// An event holding `v` (allocated in any allocator) as its root, or at `target`.
+// An event holding `v` (allocated in another pool) as its root, or at `target`. copy_value walks
+// without recursion.
 std::unique_ptr<Event> event_from_value(const Value& v, const std::optional<FieldRef>& target, std::string* error) {
   auto ev = std::make_unique<Event>();
-  Value copy(v, ev->allocator());
+  Value copy = copy_value(v, ev->allocator());
   if (target) {
     if (ev->set(*target, std::move(copy)) != SetResult::Ok) {
       *error = "could not set the target field " + target->text();
@@ -189,16 +189,15 @@ bool json_to_events(std::string_view json, const std::optional<FieldRef>& target
     *error = "JSON must contain an object or an array";
     return false;
   }
+  // These two cases read the first document and ignore what follows it (as they always have).
+  JsonError parse_error;
   if (first == '{') {
     auto ev = std::make_unique<Event>();
-    Document doc(&ev->allocator());
-    doc.Parse<kParseFlags>(json.data(), json.size());
-    if (doc.HasParseError()) {
-      *error = parse_error_text(doc.GetParseError(), doc.GetErrorOffset());
+    Value v;
+    if (!parse_json(json, ev->allocator(), &v, JsonSyntax::DocumentPrefix, &parse_error)) {
+      *error = parse_error_text(parse_error);
       return false;
     }
-    Value v;
-    v.Swap(doc);
     if (ev->set(*target, std::move(v)) != SetResult::Ok) {
       *error = "could not set the target field " + target->text();
       return false;
@@ -208,11 +207,12 @@ bool json_to_events(std::string_view json, const std::optional<FieldRef>& target
     return true;
   }
   // An array: every element becomes an event; one bad element fails the whole document (Logstash
-  // builds all events before yielding any).
-  Document doc;
-  doc.Parse<kParseFlags>(json.data(), json.size());
-  if (doc.HasParseError()) {
-    *error = parse_error_text(doc.GetParseError(), doc.GetErrorOffset());
+  // builds all events before yielding any). The array is parsed into a scratch pool, then each
+  // element is copied into its event's own pool.
+  Allocator scratch(kEventPoolChunk);
+  Value doc;
+  if (!parse_json(json, scratch, &doc, JsonSyntax::DocumentPrefix, &parse_error)) {
+    *error = parse_error_text(parse_error);
     return false;
   }
   std::vector<std::unique_ptr<Event>> events;
