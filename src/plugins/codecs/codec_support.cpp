@@ -207,23 +207,26 @@ bool json_to_events(std::string_view json, const std::optional<FieldRef>& target
     return true;
   }
   // An array: every element becomes an event; one bad element fails the whole document (Logstash
-  // builds all events before yielding any). The array is parsed into a scratch pool, then each
-  // element is copied into its event's own pool.
+  // builds all events before yielding any). The array is parsed into a scratch pool; the elements
+  // are checked first (without a target only objects qualify; with one, each trial event is
+  // dropped at once), then each event is built in its own pool and handed over before the next,
+  // so that a huge array never holds more than one event here.
   Allocator scratch(kEventPoolChunk);
   Value doc;
   if (!parse_json(json, scratch, &doc, JsonSyntax::DocumentPrefix, &parse_error)) {
     *error = parse_error_text(parse_error);
     return false;
   }
-  std::vector<std::unique_ptr<Event>> events;
-  events.reserve(doc.Size());
-  for (rapidjson::SizeType k = 0; k < doc.Size(); ++k) {
-    auto ev = event_from_value(doc[k], target, error);
-    if (!ev) return false;
-    events.push_back(std::move(ev));
+  for (const Value& element : doc.GetArray()) {
+    if (target ? event_from_value(element, target, error) == nullptr : !element.IsObject()) {
+      if (!target) *error = "JSON array elements must be objects";
+      return false;
+    }
   }
-  for (auto& ev : events) sink(std::move(ev));
-  *emitted = events.size();
+  for (const Value& element : doc.GetArray()) {
+    sink(event_from_value(element, target, error));
+    ++*emitted;
+  }
   return true;
 }
 

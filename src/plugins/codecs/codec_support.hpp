@@ -116,7 +116,8 @@ void append_formatted(const Event& e, const std::optional<Template>& format, std
 // Logstash's Event.from_json: blank text gives no event; an object gives one event; an array gives
 // one event per element (each must be an object); anything else (or invalid JSON) is an error, in
 // which case nothing is emitted, false is returned and *error says why. With `target`, the parsed
-// value is stored at that field of a fresh event instead of becoming the event's root.
+// value is stored at that field of a fresh event instead of becoming the event's root. The events
+// of an array are handed to `sink` one by one as they are built (all elements are checked first).
 bool json_to_events(std::string_view json, const std::optional<FieldRef>& target, const Codec::Sink& sink,
                     size_t* emitted, std::string* error);
 // The event Logstash makes of text that failed to parse: `message` = text, tags [`tag`].
