@@ -237,6 +237,17 @@ std::unique_ptr<Event> parse_failure_event(std::string_view text, std::string_vi
   return ev;
 }
 
+std::unique_ptr<Event> json_failure_event(std::string_view text) {
+  if (text.size() <= kMaxFailureMessageBytes) return parse_failure_event(text);
+  // Keep whole UTF-8 characters: step back over continuation bytes (at most three).
+  size_t cut = kMaxFailureMessageBytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80 && kMaxFailureMessageBytes - cut < 3) --cut;
+  auto ev = parse_failure_event(text.substr(0, cut));
+  static const FieldRef size_ref = *FieldRef::parse(kOriginalBytesField);
+  (void)ev->set(size_ref, Value(static_cast<uint64_t>(text.size())));
+  return ev;
+}
+
 // ---- streaming codecs --------------------------------------------------------------------------
 std::unique_ptr<Codec> fix_streaming_codec(std::unique_ptr<Codec> c, std::string_view input_name,
                                            std::string_view pipeline_id, std::string_view plugin_id) {

@@ -1,6 +1,9 @@
 // The json codec (logstash-codec-json 3.1.1). Decode: each chunk is one JSON document; an object
-// gives one event, an array one event per element, blank text nothing; anything else gives an
-// event with `message` = the text and tag `_jsonparsefailure` (never dropped). With ECS v1/v8 a
+// gives one event, an array one event per element, blank text nothing; anything else (invalid JSON,
+// nesting deeper than 1000 levels) gives an event with `message` = the text and tag
+// `_jsonparsefailure` (never dropped). A text over 1 MiB is cut to its first 1 MiB (1,048,576
+// bytes, less if that would split a UTF-8 character) in `message`, and the integer field
+// `message_original_bytes` holds its full size in bytes (a Sluice addition). With ECS v1/v8 a
 // single decoded event also gets `[event][original]`. Encode: the event's compact JSON, with no
 // delimiter (consecutive events run together, as in Logstash; use json_lines for one per line).
 // Stream inputs (stdin, tcp) switch it to json_lines, as Logstash does.
@@ -47,7 +50,7 @@ class JsonCodec final : public Codec, public StreamingReplaceable {
     if (!ok) {
       warn_.warn("logstash.codecs.json",
                  "JSON parse error, original data now in message field {:message=>\"" + error + "\"}", id());
-      sink(parse_failure_event(text));
+      sink(json_failure_event(text));
       return;
     }
     if (first) {
