@@ -88,7 +88,7 @@ class Sink {
   // size of a long buffer (a whole output batch) for every event would clear it over and over.
   // std::string still grows its capacity geometrically, so reallocation stays amortised.
   char* reserve(size_t n) {
-    if (pos_ + n > s_.size()) s_.resize(pos_ + std::max<size_t>(n + 256, 2048));
+    if (pos_ + n > s_.size()) [[unlikely]] grow(n);
     return s_.data() + pos_;
   }
   void advance(size_t n) { pos_ += n; }
@@ -103,6 +103,8 @@ class Sink {
   void put(std::string_view s) { put(s.data(), s.size()); }
 
  private:
+  [[gnu::noinline]] void grow(size_t n) { s_.resize(pos_ + std::max<size_t>(n + 256, 2048)); }
+
   std::string& s_;
   size_t pos_;
 };
@@ -195,48 +197,39 @@ void put_number(Sink& o, const Value& v) {
 }
 
 
-void put_scalar(Sink& o, const Value& v) {
-  switch (v.GetType()) {
-    case rapidjson::kNullType:
-      o.put("null", 4);
-      return;
-    case rapidjson::kFalseType:
-      o.put("false", 5);
-      return;
-    case rapidjson::kTrueType:
-      o.put("true", 4);
-      return;
-    case rapidjson::kStringType:
-      put_string(o, as_view(v));
-      return;
-    case rapidjson::kNumberType:
-      put_number(o, v);
-      return;
-    case rapidjson::kArrayType:
-    case rapidjson::kObjectType:
-      return;  // containers are written by JsonWriter
-  }
-}
-
 // Compact JSON of a whole tree, walked without recursion (any depth).
 class JsonWriter {
  public:
   explicit JsonWriter(Sink& o) : o_(o) {}
-  WalkStep enter(const Value& v, const WalkPos& pos) {
+  [[gnu::always_inline]] WalkStep enter(const Value& v, const WalkPos& pos) {
     if (pos.index != 0) o_.put(',');
     if (pos.key) {
       put_string(o_, as_view(*pos.key));
       o_.put(':');
     }
-    if (v.IsObject()) {
-      o_.put('{');
-      return WalkStep::Into;
+    switch (v.GetType()) {
+      case rapidjson::kObjectType:
+        o_.put('{');
+        return WalkStep::Into;
+      case rapidjson::kArrayType:
+        o_.put('[');
+        return WalkStep::Into;
+      case rapidjson::kStringType:
+        put_string(o_, as_view(v));
+        break;
+      case rapidjson::kNumberType:
+        put_number(o_, v);
+        break;
+      case rapidjson::kNullType:
+        o_.put("null", 4);
+        break;
+      case rapidjson::kFalseType:
+        o_.put("false", 5);
+        break;
+      case rapidjson::kTrueType:
+        o_.put("true", 4);
+        break;
     }
-    if (v.IsArray()) {
-      o_.put('[');
-      return WalkStep::Into;
-    }
-    put_scalar(o_, v);
     return WalkStep::Over;
   }
   void leave(const Value& v, const WalkPos&) { o_.put(v.IsObject() ? '}' : ']'); }
@@ -308,6 +301,11 @@ class TreeBuilder {
     return true;
   }
 
+  static bool same_key(const Value& a, const Value& b) {
+    return a.GetStringLength() == b.GetStringLength() &&
+           std::memcmp(a.GetString(), b.GetString(), a.GetStringLength()) == 0;
+  }
+
   // Duplicate keys (Jackson with duplicate detection off): the last value wins, at the position of
   // the first occurrence. Compacts the key/value pairs at `first` and returns how many remain.
   rapidjson::SizeType dedupe(std::size_t first, rapidjson::SizeType n) {
@@ -324,7 +322,7 @@ class TreeBuilder {
       for (std::size_t i = first; i < end; i += 2) {
         std::size_t j = first;
         for (; j < out; j += 2) {
-          if (stack_[j] == stack_[i]) break;  // keys are strings: no recursion
+          if (same_key(stack_[j], stack_[i])) break;
         }
         if (j < out) {
           stack_[j + 1] = std::move(stack_[i + 1]);

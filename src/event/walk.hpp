@@ -69,45 +69,54 @@ enum class WalkStep {
 template <class Visitor>
 bool walk(const Value& root, Visitor& vis) {
   struct Frame {
-    const Value* container;
+    const Value::Member* members;  // an object's members, or nullptr for an array
+    const Value* elements;         // an array's elements
     rapidjson::SizeType next;
     rapidjson::SizeType size;
+    const Value* container;
     WalkPos pos;
   };
   auto is_container = [](const Value& v) { return v.IsObject() || v.IsArray(); };
-  auto size_of = [](const Value& v) { return v.IsObject() ? v.MemberCount() : v.Size(); };
+  auto frame_of = [](const Value& v, const WalkPos& pos) {
+    if (v.IsObject()) return Frame{v.MemberCount() ? &*v.MemberBegin() : nullptr, nullptr, 0, v.MemberCount(), &v, pos};
+    return Frame{nullptr, v.Size() ? v.Begin() : nullptr, 0, v.Size(), &v, pos};
+  };
 
   const WalkPos root_pos{};
   const WalkStep first = vis.enter(root, root_pos);
   if (first == WalkStep::Stop) return false;
   if (first != WalkStep::Into || !is_container(root)) return true;
   InlineStack<Frame, 32> stack;
-  stack.push(Frame{&root, 0, size_of(root), root_pos});
+  stack.push(frame_of(root, root_pos));
   while (!stack.empty()) {
     Frame& f = stack.back();
-    if (f.next == f.size) {
-      const Value& c = *f.container;
-      const WalkPos pos = f.pos;
-      stack.pop();
-      vis.leave(c, pos);
-      continue;
+    bool descended = false;
+    // The children of the innermost open container, until one of them is a container to enter.
+    while (f.next < f.size) {
+      WalkPos pos;
+      pos.index = f.next++;
+      pos.depth = stack.size();
+      const Value* child;
+      if (f.members) {
+        const Value::Member& m = f.members[pos.index];
+        pos.key = &m.name;
+        child = &m.value;
+      } else {
+        child = &f.elements[pos.index];
+      }
+      const WalkStep step = vis.enter(*child, pos);
+      if (step == WalkStep::Stop) return false;
+      if (step == WalkStep::Into && is_container(*child)) {
+        stack.push(frame_of(*child, pos));  // `f` may not be used after this
+        descended = true;
+        break;
+      }
     }
-    const rapidjson::SizeType i = f.next++;
+    if (descended) continue;
     const Value& c = *f.container;
-    WalkPos pos;
-    pos.index = i;
-    pos.depth = stack.size();
-    const Value* child;
-    if (c.IsObject()) {
-      const auto m = c.MemberBegin() + i;
-      pos.key = &m->name;
-      child = &m->value;
-    } else {
-      child = &c[i];
-    }
-    const WalkStep step = vis.enter(*child, pos);  // `f` may not be used after this point
-    if (step == WalkStep::Stop) return false;
-    if (step == WalkStep::Into && is_container(*child)) stack.push(Frame{child, 0, size_of(*child), pos});
+    const WalkPos pos = f.pos;
+    stack.pop();
+    vis.leave(c, pos);
   }
   return true;
 }
