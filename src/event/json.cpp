@@ -331,14 +331,18 @@ class TreeBuilder {
         }
       }
     } else {
-      std::unordered_map<std::string_view, std::size_t> index;  // key bytes live in the pool
+      // The views point at each kept key where it finally sits: short keys are stored inside the
+      // Value itself (RapidJSON's short-string optimisation), so a view taken before keep() moves
+      // the key would dangle. Kept pairs never move again.
+      std::unordered_map<std::string_view, std::size_t> index;
       index.reserve(n);
       for (std::size_t i = first; i < end; i += 2) {
-        auto [pos, inserted] = index.emplace(as_view(stack_[i]), out);
-        if (!inserted) {
-          stack_[pos->second + 1] = std::move(stack_[i + 1]);
+        if (auto found = index.find(as_view(stack_[i])); found != index.end()) {
+          stack_[found->second + 1] = std::move(stack_[i + 1]);
         } else {
+          const std::size_t at = out;
           keep(i);
+          index.emplace(as_view(stack_[at]), at);
         }
       }
     }

@@ -160,6 +160,25 @@ TEST_CASE("json parser: repeated keys keep the last value at the first position,
   }
   auto e = filter_test::ev(R"({"a":1,"b":2,"a":3})");
   CHECK(e->to_json().rfind(R"({"a":3,"b":2,)", 0) == 0);
+
+  // Many members (found by hashing): short keys live inside the values being moved around, and
+  // after an early repeat every later key moves.
+  for (JsonSyntax syntax : {JsonSyntax::Document, JsonSyntax::Jackson}) {
+    std::string text = "{\"d\":0,\"d\":1,", expected = "{\"d\":1,";
+    for (int i = 0; i < 40; ++i) text += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+    for (int i = 0; i < 40; i += 3) text += "\"k" + std::to_string(i) + "\":\"again\",";
+    text += "\"a_key_longer_than_any_short_string\":1,\"a_key_longer_than_any_short_string\":2}";
+    for (int i = 0; i < 40; ++i) {
+      expected += "\"k" + std::to_string(i) + "\":" + (i % 3 == 0 ? std::string("\"again\"") : std::to_string(i)) + ",";
+    }
+    expected += "\"a_key_longer_than_any_short_string\":2}";
+    Allocator a;
+    Value v;
+    REQUIRE(parse_json(text, a, &v, syntax, nullptr));
+    std::string out;
+    write_json(v, out);
+    CHECK(out == expected);
+  }
 }
 
 // ---- 100,000 levels through every path -----------------------------------------------------------
