@@ -1,7 +1,7 @@
 // libFuzzer target: JSON text from the network or a file through the json and json_lines codecs'
 // decode (the shared event JSON reader, src/event/json.cpp), then every decoded event through the
-// serialisers: to_json, rubydebug (with and without @metadata), clone, and back through
-// Event::from_json.
+// serialisers: to_json, rubydebug (with or without @metadata, by the input's last bit), clone, and
+// back through Event::from_json.
 //
 // Checks: nothing crashes, hangs or recurses per nesting level (ASan/UBSan, libFuzzer's stack
 // limit); the json codec yields at least one event unless the text is blank or an empty array (a
@@ -50,6 +50,8 @@ const FieldRef& message_ref() {
   return r;
 }
 
+bool g_rubydebug_metadata = false;  // which of rubydebug's two layouts, chosen per input
+
 void check_event(const Event& e) {
   if (e.has_tag("_jsonparsefailure")) {
     const Value* m = e.get(message_ref());
@@ -57,8 +59,7 @@ void check_event(const Event& e) {
   }
   const std::string json = e.to_json();
   std::string rd;
-  codecs::append_rubydebug(e, false, rd);
-  codecs::append_rubydebug(e, true, rd);
+  codecs::append_rubydebug(e, g_rubydebug_metadata, rd);
   auto copy = e.clone();
   if (copy->to_json() != json) abort();
   std::string err;
@@ -77,6 +78,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)quiet;
 
   const std::string_view in(reinterpret_cast<const char*>(data), size);
+  g_rubydebug_metadata = size > 0 && (data[size - 1] & 1) != 0;
   size_t events = 0;
   Codec::Sink sink = [&](std::unique_ptr<Event> e) {
     ++events;
