@@ -257,6 +257,29 @@ TEST_CASE("hostile depth: the beats input refuses the frame and tells the client
   CHECK(out.size() == 1);
 }
 
+TEST_CASE("hostile depth: a beats key that is a deep field reference, copied by add_hostname", "[json][hostile][beats]") {
+  // On the codec path the hash's keys are field references: "[beat][hostname][a][a]..." builds a
+  // 100,000-level [beat][hostname], which add_hostname copies to `host`.
+  beats::TransformSettings s;
+  s.add_hostname = true;
+  s.plain_fast_path = false;
+  s.codec_name = "line";
+  beats::EventBuilder b(s, testutil::codec("line"), "10.0.0.1");
+  NullContext ctx;
+  std::vector<std::unique_ptr<Event>> out;
+  std::string err;
+  std::string key = "[beat][hostname]";
+  for (size_t i = 0; i < kHostileDepth; ++i) key += "[a]";
+  REQUIRE(b.build_json("{\"message\":\"x\\n\",\"" + key + "\":1}", ctx, out, &err));  // a whole line
+  REQUIRE(out.size() == 1);
+  const Value* host = out[0]->get(*FieldRef::parse("host"));
+  REQUIRE(host);
+  CHECK(host->IsObject());
+  std::string json;
+  write_json(*host, json);
+  CHECK(json.size() == kHostileDepth * 6 + 1);
+}
+
 TEST_CASE("hostile depth: peer documents (Elasticsearch, API bodies) are refused", "[json][hostile][es]") {
   rapidjson::Document doc;
   JsonError err;
