@@ -116,11 +116,19 @@ void append_formatted(const Event& e, const std::optional<Template>& format, std
 // Logstash's Event.from_json: blank text gives no event; an object gives one event; an array gives
 // one event per element (each must be an object); anything else (or invalid JSON) is an error, in
 // which case nothing is emitted, false is returned and *error says why. With `target`, the parsed
-// value is stored at that field of a fresh event instead of becoming the event's root.
+// value is stored at that field of a fresh event instead of becoming the event's root. The events
+// of an array are handed to `sink` one by one as they are built (all elements are checked first).
 bool json_to_events(std::string_view json, const std::optional<FieldRef>& target, const Codec::Sink& sink,
                     size_t* emitted, std::string* error);
 // The event Logstash makes of text that failed to parse: `message` = text, tags [`tag`].
 std::unique_ptr<Event> parse_failure_event(std::string_view text, std::string_view tag = "_jsonparsefailure");
+// The json and json_lines codecs' event for text that is not valid JSON (too deep included):
+// parse_failure_event(text, "_jsonparsefailure"), except that text longer than
+// kMaxFailureMessageBytes is cut to its first kMaxFailureMessageBytes bytes (fewer if that would
+// split a UTF-8 character) and the integer field kOriginalBytesField holds the full text's size.
+inline constexpr size_t kMaxFailureMessageBytes = 1u << 20;
+inline constexpr const char* kOriginalBytesField = "message_original_bytes";
+std::unique_ptr<Event> json_failure_event(std::string_view text);
 
 // ---- streaming codecs --------------------------------------------------------------------------
 // A codec that has a line-oriented counterpart for stream inputs (plain -> line, json ->

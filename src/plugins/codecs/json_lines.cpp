@@ -1,7 +1,10 @@
 // The json_lines codec (logstash-codec-json_lines 3.2.x). Decode: the stream is split on
 // `delimiter` (partial lines wait for the next chunk; flush() parses the rest); each line is one
-// JSON document (object or array, blank lines give nothing); an invalid line gives an event with
-// `message` = the line and tag `_jsonparsefailure`. A line longer than `decode_size_limit_bytes`
+// JSON document (object or array, blank lines give nothing); an invalid line (nesting deeper than
+// 1000 levels included) gives an event with `message` = the line and tag `_jsonparsefailure`; a
+// line over 1 MiB is cut to its first 1 MiB (1,048,576 bytes, less if that would split a UTF-8
+// character) in `message`, and the integer field `message_original_bytes` holds its full size in
+// bytes (a Sluice addition). A line longer than `decode_size_limit_bytes`
 // gives an event with its first `decode_size_limit_bytes` bytes as `message` and tag
 // `_jsonparsetoobigfailure`; the rest of that line is skipped. Encode: compact JSON + delimiter.
 #include "plugins/codecs/codec_support.hpp"
@@ -63,7 +66,7 @@ class JsonLinesCodec final : public Codec {
     if (!json_to_events(text, target_, sink, &n, &error)) {
       warn_.warn("logstash.codecs.jsonlines",
                  "JSON parse error, original data now in message field {:message=>\"" + error + "\"}", id());
-      sink(parse_failure_event(text));
+      sink(json_failure_event(text));
     }
   }
 

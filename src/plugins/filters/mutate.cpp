@@ -861,7 +861,7 @@ class MutateFilter final : public Filter {
         if (bool_warn_.should_warn()) {
           bool_warn_.emit(kComponent, "Failed to convert " + truncate_for_log(s) + " into boolean.", pipeline_id_, id());
         }
-        out.CopyFrom(v, a);
+        out = copy_value(v, a);  // may be a list element that is itself a container
         return true;
       }
     }
@@ -930,7 +930,7 @@ class MutateFilter final : public Filter {
             if (!ruby_gsub(*re, as_view(item), repl, out, err)) return false;
             result.PushBack(make_string(out, a), a);
           } else {
-            result.PushBack(Value(item, a), a);  // non-strings kept
+            result.PushBack(copy_value(item, a), a);  // non-strings kept
           }
         }
         if (!set(e, op.field, std::move(result), err)) return false;
@@ -951,7 +951,7 @@ class MutateFilter final : public Filter {
         result.Reserve(v->Size(), a);
         for (const Value& item : v->GetArray()) {
           if (item.IsString()) result.PushBack(make_string(sluice::plugins::change_case(as_view(item), op), a), a);
-          else result.PushBack(Value(item, a), a);
+          else result.PushBack(copy_value(item, a), a);
         }
         if (!set(e, f, std::move(result), err)) return false;
       }
@@ -1040,11 +1040,23 @@ class MutateFilter final : public Filter {
     return true;
   }
 
-  // Ruby's Array#join: nested arrays flattened with the same separator, nil as "".
+  // Ruby's Array#join: nested arrays flattened with the same separator, nil as "". Nested arrays are
+  // walked with an explicit stack (event data can nest to any depth).
   static void ruby_join(const Value& arr, std::string_view sep, std::string& out, bool& first) {
-    for (const Value& item : arr.GetArray()) {
+    struct Frame {
+      const Value* list;
+      rapidjson::SizeType next;
+    };
+    std::vector<Frame> stack{{&arr, 0}};
+    while (!stack.empty()) {
+      Frame& f = stack.back();
+      if (f.next == f.list->Size()) {
+        stack.pop_back();
+        continue;
+      }
+      const Value& item = (*f.list)[f.next++];
       if (item.IsArray()) {
-        ruby_join(item, sep, out, first);
+        stack.push_back({&item, 0});  // `f` is not used after this
         continue;
       }
       if (!first) out.append(sep);
@@ -1070,16 +1082,16 @@ class MutateFilter final : public Filter {
   static void append_as_array(const Value* x, Value& list, Allocator& a) {
     if (is_nil(x)) return;
     if (x->IsArray()) {
-      for (const Value& item : x->GetArray()) list.PushBack(Value(item, a), a);
+      for (const Value& item : x->GetArray()) list.PushBack(copy_value(item, a), a);
     } else if (x->IsObject()) {
       for (const auto& m : x->GetObject()) {
         Value pair(rapidjson::kArrayType);
-        pair.PushBack(Value(m.name, a), a);
-        pair.PushBack(Value(m.value, a), a);
+        pair.PushBack(copy_value(m.name, a), a);
+        pair.PushBack(copy_value(m.value, a), a);
         list.PushBack(pair, a);
       }
     } else {
-      list.PushBack(Value(*x, a), a);
+      list.PushBack(copy_value(*x, a), a);
     }
   }
 
@@ -1090,7 +1102,7 @@ class MutateFilter final : public Filter {
       // and carries over to the next added field; a scalar or nil does not (Array(x) is a new array).
       const Value* dv = e.get(op.dest);
       Value dest;
-      if (dv) dest.CopyFrom(*dv, a);
+      if (dv) dest = copy_value(*dv, a);
       for (const FieldRef& added : op.added) {
         const Value* av = e.get(added);
         const bool av_hash = av && av->IsObject();
@@ -1103,13 +1115,13 @@ class MutateFilter final : public Filter {
         }
         if (dest.IsObject()) {
           for (const auto& m : av->GetObject()) {
-            if (auto it = dest.FindMember(m.name); it != dest.MemberEnd()) it->value.CopyFrom(m.value, a);
-            else dest.AddMember(Value(m.name, a), Value(m.value, a), a);
+            if (auto it = dest.FindMember(m.name); it != dest.MemberEnd()) it->value = copy_value(m.value, a);
+            else dest.AddMember(copy_value(m.name, a), copy_value(m.value, a), a);
           }
-          if (!set(e, op.dest, Value(dest, a), err)) return false;
+          if (!set(e, op.dest, copy_value(dest, a), err)) return false;
         } else if (dest.IsArray()) {
           append_as_array(av, dest, a);
-          if (!set(e, op.dest, Value(dest, a), err)) return false;
+          if (!set(e, op.dest, copy_value(dest, a), err)) return false;
         } else {
           Value list(rapidjson::kArrayType);
           append_as_array(&dest, list, a);

@@ -1,6 +1,7 @@
 #include "plugins/outputs/elasticsearch/output.hpp"
 
 #include "plugins/outputs/elasticsearch/templates.hpp"
+#include "event/json_internal.hpp"
 #include "event/ruby_format.hpp"
 #include "sluice/log.hpp"
 
@@ -25,54 +26,13 @@ std::string ruby_str(std::string_view s) {
 
 // Ruby 2.x's #inspect (JRuby 9, as Logstash 7.17 prints its log and dead letter queue reasons) of a
 // JSON value: `{"k"=>1, "a"=>[nil, true, 1.5]}`. At the top of an event, @timestamp is printed bare,
-// as LogStash::Timestamp#inspect prints it.
-template <typename V>
-void append_ruby_inspect(const V& v, std::string& out, bool event_root = false) {
-  switch (v.GetType()) {
-    case rapidjson::kNullType:
-      out += "nil";
-      return;
-    case rapidjson::kFalseType:
-      out += "false";
-      return;
-    case rapidjson::kTrueType:
-      out += "true";
-      return;
-    case rapidjson::kStringType:
-      ruby::append_inspect(std::string_view(v.GetString(), v.GetStringLength()), out);
-      return;
-    case rapidjson::kNumberType:
-      if (v.IsInt64()) out += std::to_string(v.GetInt64());
-      else if (v.IsUint64()) out += std::to_string(v.GetUint64());
-      else ruby::append_float(v.GetDouble(), out);
-      return;
-    case rapidjson::kArrayType: {
-      out += '[';
-      bool first = true;
-      for (const auto& x : v.GetArray()) {
-        if (!first) out += ", ";
-        first = false;
-        append_ruby_inspect(x, out);
-      }
-      out += ']';
-      return;
-    }
-    case rapidjson::kObjectType: {
-      out += '{';
-      bool first = true;
-      for (const auto& m : v.GetObject()) {
-        if (!first) out += ", ";
-        first = false;
-        const std::string_view key(m.name.GetString(), m.name.GetStringLength());
-        ruby::append_inspect(key, out);
-        out += "=>";
-        if (event_root && key == "@timestamp" && m.value.IsString()) out.append(m.value.GetString(), m.value.GetStringLength());
-        else append_ruby_inspect(m.value, out);
-      }
-      out += '}';
-      return;
-    }
-  }
+// as LogStash::Timestamp#inspect prints it. The tree is walked without recursion (event data can
+// nest to any depth).
+void append_ruby_inspect(const Value& v, std::string& out, bool event_root = false) {
+  ruby::InspectStyle style;
+  style.arrow = "=>";
+  style.bare_root_timestamp = event_root;
+  ruby::append_inspect(v, out, style);
 }
 
 // The action as Logstash prints its EventActionTuple: ["index", {:_id=>nil, :_index=>"i",
@@ -109,8 +69,7 @@ std::string inspect_action(const ActionParams& p, const Event& e) {
 std::vector<std::string> inspect_items(std::string_view body, std::size_t count) {
   std::vector<std::string> out(count);
   rapidjson::Document d;
-  d.Parse(body.data(), body.size());
-  if (d.HasParseError() || !d.IsObject()) return out;
+  if (!parse_json_document(body, d) || !d.IsObject()) return out;
   auto items = d.FindMember("items");
   if (items == d.MemberEnd() || !items->value.IsArray()) return out;
   const auto& arr = items->value;
@@ -503,9 +462,9 @@ bool ElasticsearchOutput::bootstrap() {
     lease.connection().perform(req, resp);
     if (resp.transport == net::Transport::Ok && resp.status == 200) {
       rapidjson::Document d;
-      d.Parse(resp.body.data(), resp.body.size());
+      const bool parsed = parse_json_document(resp.body, d);
       bool ilm = false;
-      if (!d.HasParseError() && d.IsObject() && d.HasMember("features") && d["features"].IsObject() &&
+      if (parsed && d.IsObject() && d.HasMember("features") && d["features"].IsObject() &&
           d["features"].HasMember("ilm") && d["features"]["ilm"].IsObject()) {
         const auto& f = d["features"]["ilm"];
         ilm = f.HasMember("available") && f["available"].IsBool() && f["available"].GetBool() &&
