@@ -101,6 +101,63 @@ class LineBuffer {
   std::string partial_;
 };
 
+// A LineBuffer whose pending line may not grow past `limit` bytes (0: no limit), for the codecs'
+// `decode_size_limit_bytes`: a longer line is handed to on_too_big(first `limit` bytes) once, and
+// the rest of it, up to and including the next delimiter, is skipped. Memory per stream stays
+// within `limit` plus one read.
+class BoundedLines {
+ public:
+  BoundedLines(std::string delimiter, size_t limit) : lines_(std::move(delimiter)), limit_(limit) {}
+
+  template <class F, class G>
+  void extract(std::string_view data, F&& on_line, G&& on_too_big) {
+    if (skipping_) {
+      // The tail of an over-long line; a multi-byte delimiter may straddle two reads.
+      const std::string& d = lines_.delimiter();
+      tail_.append(data);
+      const size_t pos = tail_.find(d);
+      if (pos == std::string::npos) {
+        if (tail_.size() >= d.size()) tail_.erase(0, tail_.size() - (d.size() - 1));
+        return;
+      }
+      skipping_ = false;
+      std::string rest = tail_.substr(pos + d.size());
+      tail_.clear();
+      extract(rest, on_line, on_too_big);
+      return;
+    }
+    lines_.extract(data, [&](std::string_view line) {
+      if (limit_ > 0 && line.size() > limit_) {
+        on_too_big(line.substr(0, limit_));
+      } else {
+        on_line(line);
+      }
+    });
+    if (limit_ > 0 && lines_.pending() > limit_) {
+      std::string rest = lines_.flush();
+      on_too_big(std::string_view(rest).substr(0, limit_));
+      skipping_ = true;
+      tail_.clear();
+    }
+  }
+  // End of stream: the pending line (empty when none, or when an over-long line was being skipped).
+  std::string flush() {
+    const bool was_skipping = skipping_;
+    skipping_ = false;
+    tail_.clear();
+    std::string rest = lines_.flush();
+    if (was_skipping) rest.clear();
+    return rest;
+  }
+  size_t limit() const { return limit_; }
+
+ private:
+  LineBuffer lines_;
+  size_t limit_;
+  bool skipping_ = false;
+  std::string tail_;  // while skipping: the last bytes seen, in case the delimiter straddles reads
+};
+
 // ---- Event#to_s --------------------------------------------------------------------------------
 // `"<@timestamp> <host> <message>"`; a missing or null host/message prints `%{host}` / `%{message}`;
 // values in Java's toString form (a map host prints `{name=x}`, a list `[a, b]`).
