@@ -8,7 +8,7 @@
 
 #include "event/ruby_format.hpp"
 #include "queue/persisted_queue.hpp"
-#include "runtime/executor.hpp"
+#include "runtime/batch_executor.hpp"
 #include "runtime/queue.hpp"
 #include "sluice/log.hpp"
 
@@ -216,7 +216,7 @@ struct Pipeline::Impl {
   }
 
   WorkQueue queue;
-  Executor executor;
+  BatchExecutor executor;
   std::atomic<bool> stopping{false};
   std::atomic<int> inputs_running{0};
   std::atomic<int> workers_running{0};
