@@ -3,7 +3,7 @@
 // open containers, so hostile nesting cannot exhaust the thread's stack.
 #include "queue/event_codec.hpp"
 
-#include "queue/format.hpp"
+#include "queue/page_format.hpp"
 
 #include <cstring>
 #include <vector>
