@@ -39,7 +39,7 @@ PreparedPipeline prepare_pipeline(const settings::PipelineSpec& spec, bool test_
   if (!loaded) {
     // Unreadable or unparsable: the hash still identifies this state, so that a reload tick that
     // finds the same broken files does not report (and count) the same failure again.
-    out.hash = sha256_hex("invalid\0" + failure_reason(diags) + "\0" + spec.settings_fingerprint);
+    out.hash = sha256_hex(std::string("invalid") + '\0' + failure_reason(diags) + '\0' + spec.settings_fingerprint);
     return out;
   }
   std::string material;
