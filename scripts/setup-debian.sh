@@ -6,6 +6,7 @@ pkgs=(build-essential cmake ninja-build pkg-config python3
       tao-pegtl-dev rapidjson-dev libboost-dev libboost-system-dev libssl-dev libcurl4-openssl-dev
       catch2 zlib1g-dev libpcre2-dev libyaml-dev
       clang libclang-rt-14-dev    # clang: libFuzzer targets and sanitizer runtimes
+      clang-tidy clang-format     # scripts/tidy.sh (.clang-tidy); .clang-format (both 14.0.6 here)
       openssl unzip                # integration tests: test PKI; search server distributions
       nginx-light)                 # bench/run_es_bench.py: the fast _bulk sink
 missing=()

@@ -2,8 +2,8 @@
 # The whole test suite, as CI runs it on a fresh clone:
 #   1. release build: unit tests, config corpus, golden pipeline cases, shipped pipelines (ctest)
 #   2. ASan+UBSan build (clang, coverage-instrumented for libFuzzer): the same suite but the tests
-#      against Elasticsearch/OpenSearch nodes, then a short
-#      run of each libFuzzer target built in it
+#      against Elasticsearch/OpenSearch nodes, then clang-tidy over src/ (scripts/tidy.sh) with its
+#      compile database, then a short run of each libFuzzer target built in it
 #   3. TSan build: the multi-threaded tests (runtime, queues, inputs, outputs, API, reloads)
 # Set SLUICE_TEST_QUICK=1 to run step 1 only.
 set -euo pipefail
@@ -27,6 +27,9 @@ BUILD_DIR=build-asan CC=clang CXX=clang++ scripts/build.sh -DCMAKE_BUILD_TYPE=De
 # runs under ASan here through its unit tests (loopback servers) and the beats/drop-in tests.
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j "$jobs" \
   -LE "^(faults|es)$")
+
+step "clang-tidy over src/ (.clang-tidy, with the ASan+UBSan build's compile database)"
+BUILD_DIR=build-asan scripts/tidy.sh
 
 step "fuzz targets (short runs, from the ASan+UBSan build)"
 BUILD_DIR=build-asan scripts/fuzz.sh "${SLUICE_FUZZ_SECONDS:-10}"

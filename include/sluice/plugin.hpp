@@ -30,7 +30,7 @@ class Codec;
 // compiler reports it with the plugin's (or the option's) source location.
 struct PluginConfigError : std::runtime_error {
   PluginConfigError(std::string option, std::string message)
-      : std::runtime_error(std::move(message)), option(std::move(option)) {}
+      : std::runtime_error(message), option(std::move(option)) {}
   std::string option;  // empty: the plugin as a whole
 };
 

@@ -1,12 +1,14 @@
 // sluice: a Logstash-compatible pipeline processor. Flags follow Logstash's spellings (see
 // cli/options.hpp); settings are resolved from logstash.yml, the environment, the command line and
-// pipelines.yml (settings/settings.hpp); the agent runs the pipelines (runtime/agent.hpp).
+// pipelines.yml (settings/settings.hpp); the node's agent runs the pipelines (node/agent.hpp), and
+// `-t` prepares each without running it (node/prepare.hpp).
 //
 // Order of work: parse the flags -> help/version/plugin docs -> resolve settings -> configure
 // logging -> `-t` compiles every pipeline and exits, otherwise the agent runs until shutdown.
 #include "cli/describe.hpp"
 #include "cli/options.hpp"
-#include "runtime/agent.hpp"
+#include "node/agent.hpp"
+#include "node/prepare.hpp"
 #include "settings/settings.hpp"
 #include "sluice/log.hpp"
 #include "sluice/registry.hpp"

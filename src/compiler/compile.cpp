@@ -133,8 +133,8 @@ class Lowering {
       std::unique_ptr<Plugin> p = entry->factory(*codec_cfg);
       auto* codec = dynamic_cast<Codec*>(p.get());
       if (!codec) throw PluginConfigError("", "plugin " + entry->schema.name + " is not a codec");
-      p.release();
       std::unique_ptr<Codec> out(codec);
+      static_cast<void>(p.release());  // `out` owns the plugin now
       out->set_id(codec_cfg->id);
       out->set_name(entry->schema.name);
       return out;
@@ -194,8 +194,9 @@ class Lowering {
                                  " but does not implement it");
       return nullptr;
     }
-    p.release();
-    return std::unique_ptr<T>(t);
+    std::unique_ptr<T> out(t);
+    static_cast<void>(p.release());  // `out` owns the plugin now
+    return out;
   }
 
   void lower_inputs(const std::vector<config::Statement>& body, bool conditional) {

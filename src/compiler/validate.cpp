@@ -193,8 +193,9 @@ bool coerce_scalar(const OptionSpec& spec, const ConfigValue& given, ConfigValue
         } else if (it->second.kind == Kind::Array) {
           it->second.array.push_back(list[i + 1]);
         } else {
+          SourceLoc loc = it->second.loc;  // read before the move below: argument order is unspecified
           ConfigValue first = std::move(it->second);
-          it->second = ConfigValue::make_array({std::move(first), list[i + 1]}, first.loc);
+          it->second = ConfigValue::make_array({std::move(first), list[i + 1]}, std::move(loc));
         }
       }
       *out = std::move(h);

@@ -1,6 +1,6 @@
 // One dead letter queue entry (Logstash's DLQEntry): the event as it was when the plugin gave up on
 // it, which plugin (type and id), why, and when it was written. Entries are the payloads that
-// src/dlq/format.hpp frames into segment records; their layout is in src/dlq/FORMAT.md.
+// src/dlq/segment_format.hpp frames into segment records; their layout is in src/dlq/FORMAT.md.
 #pragma once
 
 #include "sluice/event.hpp"

@@ -2,7 +2,7 @@
 // written `<n>.log.tmp`, the writer's `.lock`. Helpers shared by the writer and the reader.
 #pragma once
 
-#include "dlq/format.hpp"
+#include "dlq/segment_format.hpp"
 #include "sluice/timestamp.hpp"
 
 #include <cstdint>

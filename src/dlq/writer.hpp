@@ -10,7 +10,7 @@
 // A background thread runs flush_check() every flush_check_interval.
 #pragma once
 
-#include "dlq/format.hpp"
+#include "dlq/segment_format.hpp"
 #include "dlq/dlq_settings.hpp"
 #include "sluice/dead_letter_queue.hpp"
 

@@ -6,7 +6,7 @@
 #include "queue/event_codec.hpp"
 
 #include "event/walk.hpp"
-#include "queue/format.hpp"
+#include "queue/page_format.hpp"
 
 #include <cstring>
 #include <vector>

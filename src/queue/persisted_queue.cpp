@@ -8,7 +8,7 @@
 #include "queue/persisted_queue.hpp"
 
 #include "queue/event_codec.hpp"
-#include "queue/format.hpp"
+#include "queue/page_format.hpp"
 #include "queue/page_io.hpp"
 #include "sluice/log.hpp"
 

@@ -8,7 +8,7 @@
 
 #include "event/ruby_format.hpp"
 #include "queue/persisted_queue.hpp"
-#include "runtime/executor.hpp"
+#include "runtime/batch_executor.hpp"
 #include "runtime/queue.hpp"
 #include "sluice/log.hpp"
 
@@ -19,7 +19,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <deque>
 #include <exception>
 #include <condition_variable>
 #include <mutex>
@@ -217,7 +216,7 @@ struct Pipeline::Impl {
   }
 
   WorkQueue queue;
-  Executor executor;
+  BatchExecutor executor;
   std::atomic<bool> stopping{false};
   std::atomic<int> inputs_running{0};
   std::atomic<int> workers_running{0};
@@ -228,15 +227,6 @@ struct Pipeline::Impl {
   std::vector<std::thread> worker_threads;
   bool joined = false;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-
-  // Flow metrics: counters sampled at most once a second; `current` is the rate over the oldest
-  // kept sample (at most ~10 s old), `lifetime` over the pipeline's life.
-  struct Sample {
-    std::chrono::steady_clock::time_point t;
-    uint64_t in, filtered, out, duration_ns, push_ns;
-  };
-  mutable std::mutex flow_mu;
-  mutable std::deque<Sample> samples;
 };
 
 Pipeline::Pipeline(std::unique_ptr<CompiledPipeline> compiled, PipelineSettings settings)
@@ -433,71 +423,20 @@ uint64_t Pipeline::inflight() const {
   return in > filtered ? in - filtered : 0;
 }
 
-void Pipeline::fill_stats(PipelineSnapshot* s) const {
-  s->workers = workers_;
-  s->batch_size = settings_.batch_size;
-  s->batch_delay_ms = settings_.batch_delay_ms;
-  s->sources = compiled_->sources;
-  auto ns_to_ms = [](uint64_t ns) { return ns / 1'000'000; };
-  for (const auto& in : compiled_->inputs) {
-    PluginStats p;
-    p.kind = PluginStats::Kind::Input;
-    p.id = in.input->id();
-    p.name = in.name;
-    p.events_out = in.input->metrics().events_out.load(std::memory_order_relaxed);
-    s->plugins.push_back(std::move(p));
-  }
-  auto add = [&](const Plugin& pl, PluginStats::Kind kind) {
-    PluginStats p;
-    p.kind = kind;
-    p.id = pl.id();
-    p.name = pl.name();
-    p.events_in = pl.metrics().events_in.load(std::memory_order_relaxed);
-    p.events_out = pl.metrics().events_out.load(std::memory_order_relaxed);
-    p.duration_ms = ns_to_ms(pl.metrics().duration_ns.load(std::memory_order_relaxed));
-    s->plugins.push_back(std::move(p));
-  };
-  for (const auto& f : compiled_->filters) add(*f, PluginStats::Kind::Filter);
-  for (const auto& o : compiled_->outputs) add(*o, PluginStats::Kind::Output);
-  s->queue.type = settings_.queue.type;
-  if (!impl_) return;
+PipelineCounters Pipeline::counters() const {
+  PipelineCounters c;
+  c.queue.type = settings_.queue.type;
+  if (!impl_) return c;
   const Impl& im = *impl_;
-  im.queue.fill(&s->queue);
-  s->events_in = im.events_in.load(std::memory_order_relaxed);
-  s->events_filtered = im.executor.events_filtered();
-  s->events_out = im.executor.events_out();
-  const uint64_t duration_ns = im.executor.duration_ns();
-  const uint64_t push_ns = im.queue.push_blocked_ns();
-  s->duration_ms = ns_to_ms(duration_ns);
-  s->queue_push_duration_ms = ns_to_ms(push_ns);
-
-  const auto now = std::chrono::steady_clock::now();
-  const Impl::Sample cur{now, s->events_in, s->events_filtered, s->events_out, duration_ns, push_ns};
-  auto secs = [](auto d) { return std::chrono::duration<double>(d).count(); };
-  const double life = std::max(1e-3, secs(now - im.started));
-  s->input_throughput.lifetime = static_cast<double>(cur.in) / life;
-  s->filter_throughput.lifetime = static_cast<double>(cur.filtered) / life;
-  s->output_throughput.lifetime = static_cast<double>(cur.out) / life;
-  std::lock_guard lock(im.flow_mu);
-  if (im.samples.empty() || now - im.samples.back().t >= std::chrono::seconds(1)) im.samples.push_back(cur);
-  while (im.samples.size() > 2 && now - im.samples[1].t >= std::chrono::seconds(10)) im.samples.pop_front();
-  const Impl::Sample& base = im.samples.front();
-  const double window = secs(now - base.t);
-  if (window >= 0.5) {
-    s->input_throughput.current = static_cast<double>(cur.in - base.in) / window;
-    s->filter_throughput.current = static_cast<double>(cur.filtered - base.filtered) / window;
-    s->output_throughput.current = static_cast<double>(cur.out - base.out) / window;
-    s->worker_concurrency = static_cast<double>(cur.duration_ns - base.duration_ns) / 1e9 / window;
-    s->worker_utilization = 100.0 * s->worker_concurrency / workers_;
-    s->queue_backpressure = static_cast<double>(cur.push_ns - base.push_ns) / 1e9 / window;
-  } else {
-    s->input_throughput.current = s->input_throughput.lifetime;
-    s->filter_throughput.current = s->filter_throughput.lifetime;
-    s->output_throughput.current = s->output_throughput.lifetime;
-    s->worker_concurrency = static_cast<double>(duration_ns) / 1e9 / life;
-    s->worker_utilization = 100.0 * s->worker_concurrency / workers_;
-    s->queue_backpressure = static_cast<double>(push_ns) / 1e9 / life;
-  }
+  c.started = true;
+  im.queue.fill(&c.queue);
+  c.events_in = im.events_in.load(std::memory_order_relaxed);
+  c.events_filtered = im.executor.events_filtered();
+  c.events_out = im.executor.events_out();
+  c.duration_ns = im.executor.duration_ns();
+  c.queue_push_blocked_ns = im.queue.push_blocked_ns();
+  c.started_at = im.started;
+  return c;
 }
 
 int run_pipeline(std::unique_ptr<CompiledPipeline> compiled, const PipelineSettings& settings) {

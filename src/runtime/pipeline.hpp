@@ -1,16 +1,32 @@
 // A running pipeline: inputs push into a bounded queue; `workers` threads take batches, run the
-// filter graph, then the outputs. The agent (runtime/agent.hpp) owns several of them, starts,
+// filter graph, then the outputs. The node's agent (node/agent.hpp) owns several of them, starts,
 // reloads and stops them; run_pipeline() runs a single one in the foreground.
 #pragma once
 
 #include "compiler/graph.hpp"
-#include "api/snapshot.hpp"
-#include "settings/pipeline_settings.hpp"
+#include "queue/queue_stats.hpp"
+#include "runtime/pipeline_settings.hpp"
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 
 namespace sluice {
+
+// A running pipeline's counters at one moment, as plain values. Per-plugin counters are read from
+// the plugins themselves (compiled()). The node turns these into the API's snapshot and flow rates
+// (node/pipeline_stats.hpp).
+struct PipelineCounters {
+  bool started = false;         // false: start() has not succeeded; only `queue.type` is set
+  uint64_t events_in = 0;        // pushed into the queue by inputs
+  uint64_t events_filtered = 0;  // taken from the queue by workers
+  uint64_t events_out = 0;       // handed to outputs
+  uint64_t duration_ns = 0;      // worker time in filters + outputs
+  uint64_t queue_push_blocked_ns = 0;  // time inputs spent blocked on a full queue
+  QueueStats queue;
+  std::chrono::steady_clock::time_point started_at{};  // when start() succeeded
+};
 
 class Pipeline {
  public:
@@ -34,8 +50,8 @@ class Pipeline {
   const PipelineSettings& settings() const { return settings_; }
   const CompiledPipeline& compiled() const { return *compiled_; }
   int workers() const { return workers_; }
-  // Counters, plugin stats and queue stats (the identity fields are the agent's to fill).
-  void fill_stats(PipelineSnapshot* s) const;
+  // The pipeline's counters and queue numbers now. Thread-safe.
+  PipelineCounters counters() const;
   // Events queued but not yet processed, and the number of events in workers' hands.
   uint64_t inflight() const;
 

@@ -8,7 +8,7 @@
 #include "api/api_settings.hpp"
 #include "dlq/dlq_settings.hpp"
 #include "queue/queue_settings.hpp"
-#include "settings/pipeline_settings.hpp"
+#include "runtime/pipeline_settings.hpp"
 
 #include <cstdint>
 #include <map>

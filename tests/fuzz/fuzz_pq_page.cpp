@@ -1,4 +1,4 @@
-// libFuzzer target: the persisted queue's readers of untrusted bytes (src/queue/format.hpp,
+// libFuzzer target: the persisted queue's readers of untrusted bytes (src/queue/page_format.hpp,
 // event_codec.hpp): a page file image, a checkpoint file and event payloads.
 //
 // Input layout: [u16 little-endian checkpoint length C][page image][C bytes of checkpoint] (C is
@@ -8,7 +8,7 @@
 // hang or report positions beyond the image. Seeds: tests/fuzz/corpus/pq_page/ (made from real
 // queue directories with `tests/tools/pq_tear.py fuzz-seed`).
 #include "queue/event_codec.hpp"
-#include "queue/format.hpp"
+#include "queue/page_format.hpp"
 
 #include <cstddef>
 #include <cstdint>

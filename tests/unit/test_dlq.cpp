@@ -3,7 +3,7 @@
 // writer, torn tails, corrupt records, seeking by time) and the dead_letter_queue input end to end
 // (sincedb resume, start_timestamp, clean_consumed), all on real files in a temporary directory.
 #include "dlq/entry.hpp"
-#include "dlq/format.hpp"
+#include "dlq/segment_format.hpp"
 #include "dlq/reader.hpp"
 #include "dlq/segments.hpp"
 #include "dlq/writer.hpp"

@@ -4,7 +4,7 @@
 #include "dlq/reader.hpp"
 #include "dlq/writer.hpp"
 #include "plugins/outputs/elasticsearch/output.hpp"
-#include "runtime/executor.hpp"
+#include "runtime/batch_executor.hpp"
 
 #include "plugin_test_util.hpp"
 
@@ -163,7 +163,7 @@ TEST_CASE("dlq es: rejected items go to the dead letter queue with Logstash's re
   es::OutputConfig cfg = config_for(srv);
   cfg.dead_letter_queue = writer;
   cfg.dlq_custom_codes = {418};
-  // The output reports its rejections; the runtime (the worker's Executor, as in a pipeline)
+  // The output reports its rejections; the runtime (the worker's BatchExecutor, as in a pipeline)
   // writes them to the pipeline's dead letter queue.
   CompiledPipeline pipeline;
   pipeline.dead_letter_queue = writer;
@@ -176,7 +176,7 @@ TEST_CASE("dlq es: rejected items go to the dead letter queue with Logstash's re
   stage.output = &out;
   pipeline.output_graph.push_back(std::move(stage));
   out.start();
-  Executor executor(pipeline, "main", false, pipeline.dead_letter_queue);
+  BatchExecutor executor(pipeline, "main", false, pipeline.dead_letter_queue);
   std::vector<std::unique_ptr<Event>> batch = events(3);
   executor.run(batch);
   out.close();

@@ -3,7 +3,7 @@
 // added to the registry without an entry in the table below fails this test.
 #include "compiler/compile.hpp"
 #include "config/parser.hpp"
-#include "runtime/executor.hpp"
+#include "runtime/batch_executor.hpp"
 #include "sluice/registry.hpp"
 
 #include <catch2/catch.hpp>
@@ -116,7 +116,7 @@ TEST_CASE("compliance: filters count events in and out", "[compliance]") {
     auto p = compile_text(config_for(*e, minimal_options().at(key(*e))), d);
     REQUIRE(p);
     for (auto& f : p->filters) f->start();
-    Executor ex(*p, "main", false);
+    BatchExecutor ex(*p, "main", false);
     std::vector<std::unique_ptr<Event>> batch;
     for (int i = 0; i < 3; ++i) {
       auto ev = std::make_unique<Event>();
@@ -136,7 +136,7 @@ TEST_CASE("compliance: the null output counts what it discards", "[compliance]")
   config::Diagnostics d;
   auto p = compile_text("output { null { } }", d);
   REQUIRE(p);
-  Executor ex(*p, "main", false);
+  BatchExecutor ex(*p, "main", false);
   std::vector<std::unique_ptr<Event>> batch;
   batch.push_back(std::make_unique<Event>());
   batch.push_back(std::make_unique<Event>());

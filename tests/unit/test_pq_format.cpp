@@ -4,7 +4,7 @@
 
 #include "event_test_util.hpp"
 #include "queue/event_codec.hpp"
-#include "queue/format.hpp"
+#include "queue/page_format.hpp"
 #include "queue/page_io.hpp"
 
 #include <cmath>

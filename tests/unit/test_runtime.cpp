@@ -1,7 +1,7 @@
 // The memory queue, the batch executor and the pipeline runner, with test plugins defined here.
 #include <catch2/catch.hpp>
 
-#include "runtime/executor.hpp"
+#include "runtime/batch_executor.hpp"
 #include "runtime/pipeline.hpp"
 #include "runtime/queue.hpp"
 
@@ -167,7 +167,7 @@ TEST_CASE("queue: a full queue blocks the producer until a reader makes room") {
 
 TEST_CASE("executor: unordered mode groups events by branch, true branch first") {
   Fixture f;
-  Executor ex(*f.pipeline, "main", /*ordered=*/false);
+  BatchExecutor ex(*f.pipeline, "main", /*ordered=*/false);
   auto b = batch_of({"a", "1", "b", "2", "c", "3"});
   ex.run(b);
   CHECK(f.received->messages == std::vector<std::string>{"1", "2", "3", "a", "b", "c"});
@@ -180,7 +180,7 @@ TEST_CASE("executor: unordered mode groups events by branch, true branch first")
 
 TEST_CASE("executor: ordered mode keeps the batch order across conditionals") {
   Fixture f;
-  Executor ex(*f.pipeline, "main", /*ordered=*/true);
+  BatchExecutor ex(*f.pipeline, "main", /*ordered=*/true);
   auto b = batch_of({"a", "1", "b", "2", "c", "3"});
   ex.run(b);
   CHECK(f.received->messages == std::vector<std::string>{"a", "1", "b", "2", "c", "3"});
@@ -188,7 +188,7 @@ TEST_CASE("executor: ordered mode keeps the batch order across conditionals") {
 
 TEST_CASE("executor: an event whose condition fails to evaluate is dropped, the others go on") {
   Fixture f;
-  Executor ex(*f.pipeline, "main", false);
+  BatchExecutor ex(*f.pipeline, "main", false);
   auto b = batch_of({"1", "boom", "a"});
   ex.run(b);
   CHECK(f.received->messages == std::vector<std::string>{"1", "a"});
@@ -198,7 +198,7 @@ TEST_CASE("executor: an event whose condition fails to evaluate is dropped, the 
 
 TEST_CASE("executor: per-plugin counters count events in and out") {
   Fixture f;
-  Executor ex(*f.pipeline, "main", false);
+  BatchExecutor ex(*f.pipeline, "main", false);
   auto b = batch_of({"1", "2", "x"});
   ex.run(b);
   CHECK(f.pipeline->filters[0]->metrics().events_in.load() == 2);
@@ -339,7 +339,7 @@ TEST_CASE("executor: emitted events follow their parent, take a cancelled parent
           "when matched") {
   auto received = std::make_shared<Received>();
   auto p = one_filter_pipeline(std::make_unique<TwinFilter>(), std::make_unique<CollectOutput>(received));
-  Executor ex(*p, "main", false);
+  BatchExecutor ex(*p, "main", false);
   auto b = batch_of({"a", "split", "c"});
   ex.run(b);
   CHECK(received->messages ==
@@ -361,7 +361,7 @@ TEST_CASE("executor: emitted events run through the later stages only, in ordere
   Stage s;
   s.filter = p->filters.back().get();
   p->filter_graph.push_back(std::move(s));
-  Executor ex(*p, "main", /*ordered=*/true);
+  BatchExecutor ex(*p, "main", /*ordered=*/true);
   auto b = batch_of({"x", "y"});
   ex.run(b);
   CHECK(received->messages == std::vector<std::string>{"x", "x-1", "x-2", "y", "y-1", "y-2"});
@@ -373,7 +373,7 @@ TEST_CASE("executor: flush() hands what flushing filters emit to the later stage
   auto received = std::make_shared<Received>();
   CountingFlusher* flusher = nullptr;
   auto p = one_filter_pipeline(std::make_unique<CountingFlusher>(), std::make_unique<CollectOutput>(received), &flusher);
-  Executor ex(*p, "main", false);
+  BatchExecutor ex(*p, "main", false);
   REQUIRE(ex.has_flushers());
   auto b = batch_of({"1", "2", "3"});
   ex.run(b);
@@ -400,7 +400,7 @@ TEST_CASE("executor: a flushing filter inside a branch no event takes is still f
   os.output = out.get();
   p->outputs.push_back(std::move(out));
   p->output_graph.push_back(std::move(os));
-  Executor ex(*p, "main", false);
+  BatchExecutor ex(*p, "main", false);
   auto b = batch_of({"letters only"});
   ex.run(b);
   ex.flush(true);
@@ -420,7 +420,7 @@ TEST_CASE("executor: outputs' Retry outcomes are given again, Rejected ones go t
   p->outputs.push_back(std::move(out));
   p->output_graph.push_back(std::move(os));
   auto dlq = std::make_shared<DeadLetters>();
-  Executor ex(*p, "main", false, dlq);
+  BatchExecutor ex(*p, "main", false, dlq);
   ex.set_retry_backoff(std::chrono::milliseconds(1), std::chrono::milliseconds(4));
   auto b = batch_of({"ok", "bad", "flaky", "fine"});
   ex.run(b);

@@ -178,6 +178,10 @@ TEST_CASE("validate: hash accepts Logstash's flat array form", "[validate]") {
   REQUIRE(v.kind == ConfigValue::Kind::Hash);
   REQUIRE(v.hash.size() == 2);
   CHECK(v.hash[0].second.kind == ConfigValue::Kind::Array);  // repeated key collects values
+  // The collected array keeps the first value's location, file included, whichever order the
+  // compiler evaluates arguments in.
+  CHECK(v.hash[0].second.loc.file != nullptr);
+  CHECK(v.hash[0].second.loc.line == v.hash[0].second.array[0].loc.line);
   CHECK(validate(R"(map => ["a", "1", "b"])")->diags.has_errors());
   CHECK(validate(R"(map => "x")")->diags.has_errors());
 }

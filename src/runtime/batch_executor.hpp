@@ -16,20 +16,20 @@
 
 namespace sluice {
 
-class Executor {
+class BatchExecutor {
  public:
   // `ordered`: run each event through the filters on its own, so a batch keeps its order across
   // conditionals (pipeline.ordered). Otherwise a batch is split at every conditional and the
   // events of each branch come out together, in clause order, as Logstash's unordered mode does.
   // `dead_letter_queue`: where outputs' Rejected events go (nullptr: they are counted and dropped;
   // the output has logged them).
-  Executor(const CompiledPipeline& pipeline, std::string pipeline_id, bool ordered,
-           std::shared_ptr<DeadLetterQueueWriter> dead_letter_queue = nullptr);
+  BatchExecutor(const CompiledPipeline& pipeline, std::string pipeline_id, bool ordered,
+                std::shared_ptr<DeadLetterQueueWriter> dead_letter_queue = nullptr);
 
   // Filters then outputs over `batch`. Events made by filters (split, clone) are appended to
   // `batch`, which owns them; cancelled events stay in `batch` but reach no output. Events dropped
   // by a condition evaluation error are logged and not delivered. Thread safe: several workers
-  // share one Executor.
+  // share one BatchExecutor.
   void run(std::vector<std::unique_ptr<Event>>& batch);
 
   // True when some filter asked for periodic flushes (Filter::periodic_flush).

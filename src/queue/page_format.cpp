@@ -1,6 +1,6 @@
 // The persisted queue's on-disk format: page header, record and checkpoint codecs and the page scan
 // used by recovery. Every reader checks bounds before it loads: the input may be any bytes.
-#include "queue/format.hpp"
+#include "queue/page_format.hpp"
 
 #include <zlib.h>
 

@@ -1,7 +1,7 @@
-// How one pipeline runs (pipeline.* and its queue): the part of a pipeline's settings that the
-// runtime's Pipeline takes. Filled by settings::resolve() (src/settings/pipeline_spec.cpp) and
-// completed by the agent (the queue); kept small so that src/runtime/pipeline.hpp needs only this
-// from src/settings/.
+// How one pipeline runs (pipeline.* and its queue): what the runtime's Pipeline takes. It lives
+// with the runtime, as ApiSettings, QueueSettings and the dead letter queue's settings live with
+// their folders: src/settings/ fills it (settings::resolve(), pipeline_spec.cpp), the node completes
+// it (the queue directory), and the runtime needs nothing from src/settings/.
 #pragma once
 
 #include <string>

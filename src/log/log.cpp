@@ -6,6 +6,11 @@
 // the milliseconds, level padded to 5, logger name padded to 25 and never truncated).
 // JSON layout: one compact object per line with level, loggerName, timeMillis, thread, the MDC ids
 // and logEvent.message.
+//
+// The interface is include/sluice/log.hpp (plugins log through it). This folder is the logger's
+// own rather than src/support/: the JSON layout escapes strings with the event model's Jackson-
+// compatible escaper (event/json_internal.hpp), so log sits above event, and support/ stays a leaf
+// that every folder, event included, may use.
 #include "sluice/log.hpp"
 
 #include "event/json_internal.hpp"

@@ -1,14 +1,16 @@
-#include "runtime/agent.hpp"
+// The composition root: path.data and the node's identity, the API, every pipeline (prepared by
+// node/prepare.hpp, run by runtime/pipeline.hpp), reloads, signals and the shutdown watcher.
+#include "node/agent.hpp"
 
 #include "api/api.hpp"
-#include "compiler/compile.hpp"
-#include "config/loader.hpp"
-#include "event/ruby_format.hpp"
 #include "dlq/writer.hpp"
+#include "event/ruby_format.hpp"
+#include "node/pipeline_stats.hpp"
+#include "node/prepare.hpp"
+#include "runtime/pipeline.hpp"
 #include "sluice/log.hpp"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <signal.h>
@@ -39,19 +41,6 @@ constexpr const char* kLogstashCompatVersion = "7.17.27";
 int64_t epoch_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string sha256_hex(const std::string& data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 15];
-  }
-  return out;
 }
 
 std::string random_uuid() {
@@ -91,51 +80,6 @@ PipelineSettings runtime_settings(const settings::PipelineSpec& spec) {
 
 }  // namespace
 
-PreparedPipeline prepare_pipeline(const settings::PipelineSpec& spec, bool test_only, config::Diagnostics& diags,
-                                  const PrepareContext& context) {
-  PreparedPipeline out;
-  config::ConfigSource source;
-  source.paths = spec.path_config;
-  source.string = spec.config_string;
-  config::LoadOptions load_opts;
-  load_opts.support_escapes = spec.support_escapes;
-  auto loaded = config::load_config(source, load_opts, diags);
-  if (!loaded) {
-    // Unreadable or unparsable: the hash still identifies this state, so that a reload tick that
-    // finds the same broken files does not report (and count) the same failure again.
-    out.hash = sha256_hex("invalid\0" + failure_reason(diags) + "\0" + spec.settings_fingerprint);
-    return out;
-  }
-  std::string material;
-  for (const auto& f : loaded->files) {
-    material += f.source ? f.source->path : std::string();
-    material += '\0';
-    material += f.source ? f.source->text : std::string();
-    material += '\0';
-  }
-  material += spec.settings_fingerprint;
-  CompileOptions copts;
-  copts.pipeline_id = spec.runtime.id;
-  copts.test_only = test_only;
-  copts.support_escapes = spec.support_escapes;
-  copts.dead_letter_queue = context.dead_letter_queue;
-  copts.ecs_compatibility = spec.ecs_compatibility;
-  copts.path_data = context.path_data;
-  out.compiled = compile_pipeline(loaded->files, copts, diags);
-  out.hash = sha256_hex(material);
-  return out;
-}
-
-std::string failure_reason(const config::Diagnostics& diags) {
-  const std::size_t n = diags.error_count();
-  if (n == 1) {
-    for (const auto& d : diags.items()) {
-      if (d.severity == config::Diagnostic::Severity::Error) return d.loc.describe() + ": " + d.message;
-    }
-  }
-  return std::to_string(n) + " errors in the configuration (see above)";
-}
-
 struct Agent::Impl {
   settings::ResolveInput input;
   settings::NodeSettings node;
@@ -148,6 +92,7 @@ struct Agent::Impl {
   struct Slot {
     settings::PipelineSpec spec;
     std::shared_ptr<Pipeline> pipeline;  // null: not running (failed to create)
+    mutable FlowSampler flow;            // the running pipeline's flow rates (new with each pipeline)
     std::string hash;         // of the definition that runs (or last started)
     std::string failed_hash;  // of the last definition that failed to reload ("" after a success)
     std::string ephemeral_id;
@@ -257,6 +202,7 @@ bool Agent::Impl::create(const settings::PipelineSpec& spec, Slot& slot, std::st
   if (!pipeline->start(reason)) return false;
   std::lock_guard lock(mu);
   slot.pipeline = std::move(pipeline);
+  slot.flow = FlowSampler();
   slot.graph_json = std::move(graph);
   slot.reloadable = can_reload;
   slot.ephemeral_id = random_uuid();
@@ -450,6 +396,7 @@ void Agent::Impl::reload(const char* why) {
       continue;
     }
     slot.pipeline = std::move(pipeline);
+    slot.flow = FlowSampler();
     slot.graph_json = std::move(graph);
     slot.reloadable = new_reloadable;
     slot.ephemeral_id = random_uuid();
@@ -505,7 +452,7 @@ NodeSnapshot Agent::snapshot() const {
     p.config_reload_automatic = im.node.reload_automatic;
     p.config_reload_interval_ms = im.node.reload_interval_ms;
     if (slot.pipeline) {
-      slot.pipeline->fill_stats(&p);
+      fill_pipeline_stats(*slot.pipeline, slot.flow, &p);
       p.state = slot.pipeline->finished() ? PipelineSnapshot::State::Finished : PipelineSnapshot::State::Running;
     } else {
       p.state = PipelineSnapshot::State::Terminated;

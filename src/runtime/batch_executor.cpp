@@ -1,4 +1,4 @@
-#include "runtime/executor.hpp"
+#include "runtime/batch_executor.hpp"
 
 #include "sluice/log.hpp"
 
@@ -8,7 +8,7 @@
 
 namespace sluice {
 
-struct Executor::Spawned {
+struct BatchExecutor::Spawned {
   std::vector<std::unique_ptr<Event>> owners;
 };
 
@@ -107,8 +107,8 @@ class StageBatch final : public FilterBatch {
 
 }  // namespace
 
-Executor::Executor(const CompiledPipeline& pipeline, std::string pipeline_id, bool ordered,
-                   std::shared_ptr<DeadLetterQueueWriter> dead_letter_queue)
+BatchExecutor::BatchExecutor(const CompiledPipeline& pipeline, std::string pipeline_id, bool ordered,
+                             std::shared_ptr<DeadLetterQueueWriter> dead_letter_queue)
     : pipeline_(pipeline),
       pipeline_id_(std::move(pipeline_id)),
       ordered_(ordered),
@@ -119,8 +119,8 @@ Executor::Executor(const CompiledPipeline& pipeline, std::string pipeline_id, bo
   }
 }
 
-void Executor::partition(const Stage& stage, std::vector<Event*>& events,
-                         std::vector<std::vector<Event*>>& buckets) {
+void BatchExecutor::partition(const Stage& stage, std::vector<Event*>& events,
+                              std::vector<std::vector<Event*>>& buckets) {
   buckets.assign(stage.clauses.size() + 1, {});
   std::string error;
   for (Event* e : events) {
@@ -151,8 +151,8 @@ void Executor::partition(const Stage& stage, std::vector<Event*>& events,
   }
 }
 
-void Executor::run_filter_stage(const Stage& stage, std::vector<Event*>& events, Spawned& spawned, bool flush,
-                                bool final) {
+void BatchExecutor::run_filter_stage(const Stage& stage, std::vector<Event*>& events, Spawned& spawned, bool flush,
+                                     bool final) {
   const auto start = std::chrono::steady_clock::now();
   Filter& f = *stage.filter;
   StageBatch batch(events, spawned.owners, stage.decorations);
@@ -166,8 +166,8 @@ void Executor::run_filter_stage(const Stage& stage, std::vector<Event*>& events,
   m.duration_ns.fetch_add(elapsed_ns(start), std::memory_order_relaxed);
 }
 
-void Executor::run_filters(const std::vector<Stage>& stages, std::vector<Event*>& events, Spawned& spawned,
-                           bool flush, bool final) {
+void BatchExecutor::run_filters(const std::vector<Stage>& stages, std::vector<Event*>& events, Spawned& spawned,
+                                bool flush, bool final) {
   for (const Stage& stage : stages) {
     // A flush visits every branch: a flushing filter may hold events although no event reaches it now.
     if (events.empty() && !flush) return;
@@ -186,7 +186,7 @@ void Executor::run_filters(const std::vector<Stage>& stages, std::vector<Event*>
   }
 }
 
-void Executor::deliver(Output& o, std::vector<Event*>& events) {
+void BatchExecutor::deliver(Output& o, std::vector<Event*>& events) {
   std::unique_lock<std::mutex> serial;
   if (auto it = serial_.find(&o); it != serial_.end()) serial = std::unique_lock(*it->second);
   DeliveryReport report(events.size());
@@ -238,7 +238,7 @@ void Executor::deliver(Output& o, std::vector<Event*>& events) {
   }
 }
 
-void Executor::run_outputs(const std::vector<Stage>& stages, std::vector<Event*>& events) {
+void BatchExecutor::run_outputs(const std::vector<Stage>& stages, std::vector<Event*>& events) {
   for (const Stage& stage : stages) {
     if (events.empty()) return;
     if (stage.kind == Stage::Kind::Output) {
@@ -256,7 +256,7 @@ void Executor::run_outputs(const std::vector<Stage>& stages, std::vector<Event*>
   }
 }
 
-void Executor::run(std::vector<std::unique_ptr<Event>>& batch) {
+void BatchExecutor::run(std::vector<std::unique_ptr<Event>>& batch) {
   const auto start = std::chrono::steady_clock::now();
   filtered_.fetch_add(batch.size(), std::memory_order_relaxed);
   Spawned spawned;
@@ -281,7 +281,7 @@ void Executor::run(std::vector<std::unique_ptr<Event>>& batch) {
   duration_ns_.fetch_add(elapsed_ns(start), std::memory_order_relaxed);
 }
 
-void Executor::flush(bool final) {
+void BatchExecutor::flush(bool final) {
   if (!has_flushers_) return;
   const auto start = std::chrono::steady_clock::now();
   Spawned spawned;

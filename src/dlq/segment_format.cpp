@@ -1,5 +1,5 @@
 // Segment framing and parsing; layout in src/dlq/FORMAT.md.
-#include "dlq/format.hpp"
+#include "dlq/segment_format.hpp"
 
 #include <zlib.h>
 

@@ -17,34 +17,12 @@
 // - Without reload, the process exits (0) once every pipeline has finished.
 #pragma once
 
-#include "config/diagnostics.hpp"
-#include "runtime/pipeline.hpp"
 #include "api/snapshot.hpp"
 #include "settings/settings.hpp"
 
 #include <memory>
-#include <string>
 
 namespace sluice {
-
-class Registry;
-
-// A pipeline spec compiled (not started): the config files read, parsed and compiled; `hash` is
-// the SHA-256 of the config texts and the pipeline's settings. nullptr result: errors in `diags`.
-struct PreparedPipeline {
-  std::unique_ptr<CompiledPipeline> compiled;
-  std::string hash;
-};
-// What the node hands to every plugin of the pipeline (see CompileOptions).
-struct PrepareContext {
-  std::string path_data;
-  std::shared_ptr<DeadLetterQueueWriter> dead_letter_queue;  // the pipeline's, when enabled
-};
-PreparedPipeline prepare_pipeline(const settings::PipelineSpec& spec, bool test_only, config::Diagnostics& diags,
-                                  const PrepareContext& context = {});
-
-// The single-line reason of a failed prepare_pipeline (the one error, or "N errors (see above)").
-std::string failure_reason(const config::Diagnostics& diags);
 
 class Agent {
  public:
