@@ -7,7 +7,7 @@
 // image. Seeds: tests/fuzz/corpus/dlq_page/ (tests/tools/make_fuzz_seeds.py), among them a segment
 // whose middle entry holds a 100,000-level event.
 #include "dlq/entry.hpp"
-#include "dlq/format.hpp"
+#include "dlq/segment_format.hpp"
 #include "sluice/log.hpp"
 
 #include <cstddef>
