@@ -41,7 +41,8 @@ class Event {
   // An event from a JSON object, with Logstash's rules: `@metadata` goes to metadata; `@timestamp`
   // is parsed (unparseable: now, tag `_timestampparsefailure`, original kept in `_@timestamp`); an
   // illegal `tags` moves to `_tags` with tag `_tagsparsefailure`; `@version` defaults to "1".
-  // Returns nullptr and sets *error when the text is not JSON or not an object.
+  // Returns nullptr and sets *error when the text is not JSON (nesting deeper than 1000 levels
+  // included: "JSON nested deeper than 1000 levels at offset N") or not an object.
   static std::unique_ptr<Event> from_json(std::string_view json, std::string* error);
   // The same from an object already parsed with this event's allocator (moved in).
   void absorb_object(Value&& object);

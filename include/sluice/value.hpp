@@ -23,6 +23,11 @@ inline Value make_string(std::string_view s, Allocator& a) {
   return Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), a);
 }
 
+// A deep copy of `v` allocated in `a`, strings included (RapidJSON's copy constructor would share
+// "const" string references, and it recurses once per nesting level; this walks without recursion,
+// so any depth is safe). Use it instead of Value(v, a) and CopyFrom for values of events.
+Value copy_value(const Value& v, Allocator& a);
+
 // Logstash's string form of a value, as sprintf renders it: strings verbatim, integers in decimal,
 // floats as Java's Double.toString (1.0, 1.0E10), booleans true/false, null empty, arrays joined with
 // ",", objects as compact JSON.

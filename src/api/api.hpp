@@ -41,9 +41,29 @@ class ApiServer {
   int port() const;
   std::string http_address() const;  // "127.0.0.1:9600"
 
-  // A connection with no complete request for this long is closed (default 30 s). Call before
-  // start().
+  // What a client may hold or cost (src/api/README.md, "Limits"). The defaults are the production
+  // values; tests shorten them. Call before start().
+  struct Limits {
+    int64_t idle_timeout_ms = 30'000;       // no request begun since the connection or the last answer
+    int64_t request_timeout_ms = 10'000;    // from the first byte of a request to its last
+    int64_t handshake_timeout_ms = 10'000;  // TLS handshake
+    int64_t write_timeout_ms = 10'000;      // one answer, until the client has taken it
+    size_t max_connections = 256;           // beyond: the least recently active connection is closed
+    int64_t auth_failure_delay_ms = 200;    // wrong basic credentials are answered this much later
+    int64_t warning_interval_ms = 60'000;   // auth failures and shed connections: one line per interval
+  };
+  void set_limits(const Limits& limits);
+  const Limits& limits() const;
+  // Shorthand for limits().idle_timeout_ms.
   void set_idle_timeout_ms(int64_t ms);
+
+  // Counted since start(); readable from any thread.
+  struct Counters {
+    uint64_t auth_failures = 0;     // requests with wrong basic credentials
+    uint64_t connections_shed = 0;  // closed because of max_connections (old ones closed, new ones refused)
+    size_t connections_open = 0;
+  };
+  Counters counters() const;
 
  private:
   struct Impl;

@@ -4,6 +4,7 @@
 // {"path","status","error":{"message"}} without metadata. A method other than GET (or HEAD) on a
 // GET route finds no route: 404, as Sinatra answers. PUT /_node/logging sets the log level.
 #include "api/render.hpp"
+#include "event/json_internal.hpp"
 #include "sluice/log.hpp"
 #include "sluice/registry.hpp"
 
@@ -415,8 +416,7 @@ Response logging_error(Call& call, const std::string& message) {
 
 Response logging_put(Call& call, const std::string& body) {
   rapidjson::Document req;
-  req.Parse(body.c_str(), body.size());
-  if (req.HasParseError() || !req.IsObject()) {
+  if (!parse_json_document(body, req) || !req.IsObject()) {
     return logging_error(call, "The request body must be a JSON object such as {\"logger.root\":\"DEBUG\"}.");
   }
   std::optional<log::Level> wanted;

@@ -1,147 +1,91 @@
 // The API's HTTP/1.1 server: one Asio I/O thread accepts, reads, answers and times out every
-// connection; routes.cpp renders the answers from a fresh snapshot per request.
+// connection. Parsing, limits, basic auth, routing and the answers on the wire are http.cpp's
+// (Boost.Beast), shared with the socket-free wire::serve_bytes() that the fuzz target drives;
+// routes.cpp renders the answers from a fresh snapshot per request.
 //
 // - Port: the first free one of [port_first, port_last] on api.http.host, as Logstash's
 //   WebServer#bind_to_available_port; the success is logged with Logstash's line.
 // - Requests: keep-alive (HTTP/1.1 by default, HTTP/1.0 on request), pipelined requests are
-//   answered in order; the request line and headers are capped at 8 KiB (400 and close), bodies
-//   at 64 KiB (413); a connection without a complete request for the idle timeout is closed.
+//   answered in order. Request line and headers at most 8 KiB (400 and close), bodies at most
+//   64 KiB (413 and close, from Content-Length, before any of the body is read), chunked bodies
+//   refused (400).
+// - Time limits (ApiServer::Limits, defaults in parentheses): a connection that begins no request
+//   is closed after the idle timeout (30 s); once its first byte is in, a request must be complete
+//   within the request timeout (10 s), so a request trickled byte by byte is closed; a TLS
+//   handshake must finish within 10 s; an answer must be taken by the client within 10 s. After
+//   an answer that closes, the server stops sending and discards what the client still sends (at
+//   most 2 s and 256 KiB), so the answer is not lost to a reset.
+// - At most 256 connections: the next one closes the least recently active connection (accepted,
+//   request complete or answer written longest ago); a rate-limited warning counts them.
+//   An idle plain connection holds no read buffer (it waits for one byte); buffers are released
+//   after every answer.
 // - GET /?wait_for_status=..&timeout=.. polls the snapshot (200 ms, doubling) until the status is
-//   reached or the timeout passes, without blocking other connections.
+//   reached or the timeout (at most 24 h) passes, without blocking other connections.
 // - Basic auth (api.auth.type: basic): Rack::Auth::Basic's answers (401 with
 //   `WWW-Authenticate: Basic realm="logstash-api"`, 400 for another scheme); credentials are
 //   compared as SHA-256 digests with CRYPTO_memcmp, so the time taken does not depend on them.
+//   Wrong credentials are answered after a delay (200 ms, an Asio timer: the I/O thread goes on
+//   serving) and counted; one warning with the count per minute.
 // - TLS (api.ssl.enabled): the key and certificate chain of a PKCS#12 keystore; a JKS keystore
 //   is refused at start with what to do. The keystore password never appears in a message.
+// - The I/O thread ("Api Webserver") runs 10 nice levels below the thread that starts it, so a
+//   flood of API requests takes CPU from nothing the pipelines need. No exception escapes a
+//   handler: the connection at fault is closed.
 #include "api/api.hpp"
+#include "api/http.hpp"
 #include "sluice/log.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
-#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pkcs12.h>
 #include <openssl/provider.h>
 #include <openssl/x509.h>
 
+#include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <list>
 #include <sstream>
 #include <thread>
-#include <unordered_set>
 
 namespace sluice::api {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
+namespace http = wire::http;
 
 namespace {
 
 constexpr const char* kAgentLogger = "logstash.agent";
-constexpr size_t kMaxHead = 8 * 1024;
-constexpr size_t kMaxBody = 64 * 1024;
+constexpr int64_t kLingerMs = 2'000;                    // after an answer that closes
+constexpr size_t kLingerBytes = 256 * 1024;             // discarded at most meanwhile
+constexpr size_t kLingerChunk = 4096;
+constexpr int64_t kAcceptRetryMs = 100;                 // after a failed accept (EMFILE...)
+constexpr int64_t kMaxStatusWaitMs = 24LL * 3600 * 1000;  // wait_for_status timeouts are capped
+constexpr int64_t kFirstPollMs = 200;
 
-std::string digest(const std::string& s) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(s.data(), s.size(), md, &len, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<const char*>(md), len);
-}
-
-// Standard base64 (RFC 4648) with optional padding; nullopt on any other character.
-std::optional<std::string> base64_decode(std::string_view in) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    const int v = value(c);
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  return out;
-}
-
-const char* reason_phrase(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 404:
-      return "Not Found";
-    case 408:
-      return "Request Timeout";
-    case 413:
-      return "Payload Too Large";
-    case 500:
-      return "Internal Server Error";
-    default:
-      return "Unknown";
+void cancel(asio::steady_timer& timer) noexcept {
+  try {
+    timer.cancel();
+  } catch (...) {
   }
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
-
-std::string trim(std::string s) {
-  s.erase(0, s.find_first_not_of(" \t"));
-  s.erase(s.find_last_not_of(" \t\r") + 1);
-  return s;
-}
-
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-Response error_response(int status, const std::string& path, const std::string& message) {
-  return {status, "application/json",
-          "{\"path\":\"" + json_escape(path) + "\",\"status\":" + std::to_string(status) +
-              ",\"error\":{\"message\":\"" + json_escape(message) + "\"}}"};
-}
-
-struct Request {
-  std::string method, target, version, body;
-  std::string authorization;
-  bool keep_alive = true;
-};
 
 // ---- TLS ----------------------------------------------------------------------------------------
 
@@ -218,6 +162,8 @@ bool configure_tls(asio::ssl::context& ctx, const settings::ApiSettings& s, std:
     return false;
   }
   SSL_CTX* c = ctx.native_handle();
+  // OpenSSL's record buffers are freed while a connection is idle.
+  SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
   if (SSL_CTX_use_certificate(c, p12.cert) != 1 || SSL_CTX_use_PrivateKey(c, p12.key) != 1 ||
       SSL_CTX_check_private_key(c) != 1) {
     *error = "api.ssl.keystore.path: the key and certificate of '" + s.ssl_keystore_path +
@@ -246,29 +192,120 @@ bool configure_tls(asio::ssl::context& ctx, const settings::ApiSettings& s, std:
   return true;
 }
 
+
+// Ten nice levels below the calling thread (at most 19): an unprivileged process may lower a
+// thread's priority. Linux applies PRIO_PROCESS with a thread id to that thread alone. Nothing is
+// logged when it fails.
+void lower_thread_priority() {
+  const auto tid = static_cast<id_t>(gettid());
+  errno = 0;
+  const int current = getpriority(PRIO_PROCESS, tid);
+  if (current == -1 && errno != 0) return;
+  (void)setpriority(PRIO_PROCESS, tid, std::min(19, current + 10));
+}
+
+// A warning for what can happen thousands of times: the first occurrence is logged at once, the
+// later ones are counted and logged as one line per interval with their count. I/O thread only.
+class CountedWarning {
+ public:
+  // message(count, interval_ms): interval_ms is 0 for the line of the first occurrence.
+  using Message = std::function<std::string(uint64_t count, int64_t interval_ms)>;
+  CountedWarning(asio::io_context& io, Message message) : timer_(io), message_(std::move(message)) {}
+
+  void set_interval(int64_t ms) { interval_ms_ = std::max<int64_t>(1, ms); }
+
+  void hit() {
+    if (open_) {
+      ++pending_;
+      return;
+    }
+    open_ = true;
+    log::warn(kAgentLogger, message_(1, 0));
+    arm();
+  }
+
+  // At stop: the count not yet logged.
+  void flush() {
+    if (pending_ > 0) log::warn(kAgentLogger, message_(pending_, interval_ms_));
+    pending_ = 0;
+    open_ = false;
+    cancel(timer_);
+  }
+
+ private:
+  void arm() {
+    timer_.expires_after(std::chrono::milliseconds(interval_ms_));
+    timer_.async_wait([this](const error_code& ec) {
+      if (ec || !open_) return;
+      if (pending_ == 0) {
+        open_ = false;
+        return;
+      }
+      const uint64_t n = pending_;
+      pending_ = 0;
+      arm();
+      log::warn(kAgentLogger, message_(n, interval_ms_));
+    });
+  }
+
+  asio::steady_timer timer_;
+  Message message_;
+  int64_t interval_ms_ = 60'000;
+  uint64_t pending_ = 0;
+  bool open_ = false;
+};
+
 }  // namespace
 
 // ---- the server ---------------------------------------------------------------------------------
 
 class ConnectionBase;
+using ConnectionList = std::list<std::shared_ptr<ConnectionBase>>;
 
 // The server's state; the connections hold a reference to it (ApiServer::Impl is this).
 struct ServerCore {
   settings::ApiSettings settings;
   SnapshotFn snapshot;
+  ApiServer::Limits limits;
   asio::io_context io;
   std::optional<tcp::acceptor> acceptor;
   std::optional<asio::ssl::context> tls;
   std::thread thread;
-  std::unordered_set<std::shared_ptr<ConnectionBase>> connections;  // I/O thread only
+  asio::steady_timer accept_retry{io};
+  // I/O thread only, least recently active first (accepted, request complete, answer written).
+  ConnectionList connections;
   int port = 0;
   std::string http_address;
-  int64_t idle_timeout_ms = 30'000;
   std::string credentials_digest;  // SHA-256 of "user:password" when basic auth is on
   bool running = false;
 
+  std::atomic<uint64_t> auth_failures{0};
+  std::atomic<uint64_t> connections_shed{0};
+  std::atomic<size_t> connections_open{0};
+  std::string last_auth_client;  // I/O thread only
+  CountedWarning auth_warning{io, [this](uint64_t n, int64_t interval_ms) {
+                                std::string m = "Wrong basic auth credentials on the API; each such request is answered after " +
+                                                std::to_string(limits.auth_failure_delay_ms) + "ms {:failures=>" +
+                                                std::to_string(n);
+                                if (interval_ms > 0) m += ", :in_last_seconds=>" + std::to_string(interval_ms / 1000);
+                                return m + ", :last_client=>\"" + last_auth_client + "\"}";
+                              }};
+  CountedWarning shed_warning{io, [this](uint64_t n, int64_t interval_ms) {
+                                std::string m =
+                                    "API connection limit reached; the least recently active connections are closed "
+                                    "{:max_connections=>" +
+                                    std::to_string(limits.max_connections) + ", :closed=>" + std::to_string(n);
+                                if (interval_ms > 0) m += ", :in_last_seconds=>" + std::to_string(interval_ms / 1000);
+                                return m + "}";
+                              }};
+
   void accept();
+  void admit(tcp::socket sock);
   bool bind(std::string* error);
+  void touch(ConnectionBase& c);
+  void forget(ConnectionBase& c);
+  void auth_failed(std::string client);
+  void run();
 };
 
 struct ApiServer::Impl : ServerCore {};
@@ -277,7 +314,9 @@ class ConnectionBase : public std::enable_shared_from_this<ConnectionBase> {
  public:
   virtual ~ConnectionBase() = default;
   virtual void start() = 0;
-  virtual void close() = 0;
+  virtual void close() noexcept = 0;
+  ConnectionList::iterator position;  // in ServerCore::connections while `listed`
+  bool listed = false;
 };
 
 namespace {
@@ -295,183 +334,193 @@ template <class Stream>
 class Connection final : public ConnectionBase {
  public:
   Connection(ServerCore& server, Stream stream)
-      : server_(server), stream_(std::move(stream)), idle_(server.io), wait_(server.io) {}
+      : server_(server), stream_(std::move(stream)), deadline_(server.io), wait_(server.io) {}
 
   void start() override {
-    arm_idle();
     if constexpr (std::is_same_v<Stream, tcp::socket>) {
-      read();
+      wait_request();
     } else {
+      arm(server_.limits.handshake_timeout_ms, "the TLS handshake");
       auto self = shared();
       stream_.async_handshake(asio::ssl::stream_base::server, [self](const error_code& ec) {
-        if (self->closed_) return;
-        if (ec) {
-          log::debug(kAgentLogger, "API TLS handshake failed: " + ec.message());
-          self->close();
-          return;
-        }
-        self->read();
+        self->guarded([&] {
+          if (self->closed_) return;
+          if (ec) {
+            log::debug(kAgentLogger, "API TLS handshake failed: " + ec.message());
+            self->close();
+            return;
+          }
+          self->wait_request();
+        });
       });
     }
   }
 
-  void close() override {
+  void close() noexcept override {
     if (closed_) return;
     closed_ = true;
-    idle_.cancel();
-    wait_.cancel();
+    auto self = shared_from_this();  // forget() drops the server's reference
+    cancel(deadline_);
+    cancel(wait_);
     error_code ec;
     lowest(stream_).shutdown(tcp::socket::shutdown_both, ec);
     lowest(stream_).close(ec);
-    server_.connections.erase(shared_from_this());
+    // The parser, buffer and reply stay: an operation still in flight refers to them and completes
+    // (with an error) after this.
+    server_.forget(*this);
   }
 
  private:
   std::shared_ptr<Connection> shared() { return std::static_pointer_cast<Connection>(shared_from_this()); }
 
-  void arm_idle() {
-    idle_.expires_after(std::chrono::milliseconds(server_.idle_timeout_ms));
-    auto self = shared();
-    idle_.async_wait([self](const error_code& ec) {
-      if (!ec && !self->closed_) self->close();
-    });
-  }
-
-  void read() {
-    if (closed_) return;
-    if (try_request()) return;
-    auto self = shared();
-    stream_.async_read_some(asio::buffer(chunk_), [self](const error_code& ec, size_t n) {
-      if (self->closed_) return;
-      if (ec) {
-        self->close();
-        return;
-      }
-      self->in_.append(self->chunk_.data(), n);
-      self->read();
-    });
-  }
-
-  // Parses one complete request from in_ and answers it; false when more bytes are needed.
-  bool try_request() {
-    const size_t end = in_.find("\r\n\r\n");
-    if (end == std::string::npos) {
-      if (in_.size() > kMaxHead) {
-        fail(400, "", "The request line and headers exceed 8 KiB.");
-        return true;
-      }
-      return false;
-    }
-    if (end + 4 > kMaxHead) {
-      fail(400, "", "The request line and headers exceed 8 KiB.");
-      return true;
-    }
-    Request req;
-    size_t content_length = 0;
-    std::string problem;
-    if (!parse_head(in_.substr(0, end), &req, &content_length, &problem)) {
-      fail(problem == "large" ? 413 : 400, req.target, problem == "large" ? "The request body exceeds 64 KiB." : problem);
-      return true;
-    }
-    if (in_.size() < end + 4 + content_length) return false;
-    req.body = in_.substr(end + 4, content_length);
-    in_.erase(0, end + 4 + content_length);
-    idle_.cancel();
-    answer(std::move(req));
-    return true;
-  }
-
-  bool parse_head(const std::string& head, Request* req, size_t* content_length, std::string* problem) {
-    std::istringstream lines(head);
-    std::string line;
-    std::getline(lines, line);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    std::istringstream first(line);
-    if (!(first >> req->method >> req->target >> req->version) || req->version.rfind("HTTP/1.", 0) != 0 ||
-        req->target.empty() || req->target[0] != '/') {
-      *problem = "Malformed request line.";
-      return false;
-    }
-    req->keep_alive = req->version != "HTTP/1.0";
-    while (std::getline(lines, line)) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      const size_t colon = line.find(':');
-      if (colon == std::string::npos) {
-        *problem = "Malformed header line.";
-        return false;
-      }
-      const std::string name = lower(trim(line.substr(0, colon)));
-      const std::string value = trim(line.substr(colon + 1));
-      if (name == "content-length") {
-        char* e = nullptr;
-        const unsigned long long n = std::strtoull(value.c_str(), &e, 10);
-        if (value.empty() || *e != '\0') {
-          *problem = "Invalid Content-Length.";
-          return false;
-        }
-        if (n > kMaxBody) {
-          *problem = "large";
-          return false;
-        }
-        *content_length = static_cast<size_t>(n);
-      } else if (name == "transfer-encoding") {
-        *problem = "Chunked request bodies are not supported; send a Content-Length.";
-        return false;
-      } else if (name == "connection") {
-        const std::string v = lower(value);
-        if (v.find("close") != std::string::npos) req->keep_alive = false;
-        if (v.find("keep-alive") != std::string::npos) req->keep_alive = true;
-      } else if (name == "authorization") {
-        req->authorization = value;
-      }
-    }
-    return true;
-  }
-
-  // Rack::Auth::Basic: no credentials or wrong ones 401, another scheme 400.
-  std::optional<Response> check_auth(const Request& req) {
-    if (server_.credentials_digest.empty()) return std::nullopt;
-    Response unauthorized{401, "text/plain", ""};
-    if (req.authorization.empty()) return unauthorized;
-    const size_t sp = req.authorization.find(' ');
-    if (sp == std::string::npos || lower(req.authorization.substr(0, sp)) != "basic") {
-      return Response{400, "text/plain", ""};
-    }
-    const auto decoded = base64_decode(trim(req.authorization.substr(sp + 1)));
-    if (!decoded || decoded->find(':') == std::string::npos) return Response{400, "text/plain", ""};
-    const std::string d = digest(*decoded);
-    if (CRYPTO_memcmp(d.data(), server_.credentials_digest.data(), d.size()) != 0) return unauthorized;
-    return std::nullopt;
-  }
-
-  void answer(Request req) {
-    if (auto denied = check_auth(req)) {
-      send(req, std::move(*denied));
-      return;
-    }
-    if (auto w = status_wait(req.method, req.target)) {
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(w->timeout_ms);
-      poll_status(std::move(req), w->status, deadline, std::chrono::milliseconds(200));
-      return;
-    }
-    send(req, render(req));
-  }
-
-  Response render(const Request& req) {
+  // Runs a completion handler's body: an exception closes this connection and never reaches the
+  // I/O loop.
+  template <class F>
+  void guarded(F&& body) noexcept {
     try {
-      const NodeSnapshot node = server_.snapshot();
-      return handle(req.method, req.target, req.body, node,
-                    std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count());
+      body();
     } catch (const std::exception& e) {
-      log::error(kAgentLogger, std::string("Internal API server error {:error=>\"") + e.what() + "\"}");
-      return {500, "application/json",
-              "{\"error\":\"Unexpected Internal Error\",\"message\":\"" + json_escape(e.what()) + "\"}"};
+      failed(e.what());
+    } catch (...) {
+      failed("unknown exception");
     }
   }
 
-  void poll_status(Request req, std::string wanted, std::chrono::steady_clock::time_point deadline,
+  void failed(const char* what) noexcept {
+    try {
+      log::error(kAgentLogger, std::string("API connection closed after an internal error {:error=>\"") + what + "\"}");
+    } catch (...) {
+    }
+    close();
+  }
+
+  // The one deadline of the current step; when it passes the connection is closed (logged at
+  // DEBUG with `what` unless null). Re-arming or disarm() retires the previous one.
+  void arm(int64_t ms, const char* what) {
+    const uint64_t generation = ++deadline_generation_;
+    deadline_.expires_after(std::chrono::milliseconds(ms));
+    deadline_.async_wait([self = shared(), generation, what](const error_code& ec) {
+      if (ec || self->closed_ || generation != self->deadline_generation_) return;
+      self->guarded([&] {
+        if (what) log::debug(kAgentLogger, std::string("API connection closed: ") + what + " took too long");
+        self->close();
+      });
+    });
+  }
+
+  void disarm() {
+    ++deadline_generation_;
+    cancel(deadline_);
+  }
+
+  std::string client() {
+    error_code ec;
+    const auto ep = lowest(stream_).remote_endpoint(ec);
+    return ec ? std::string("unknown") : ep.address().to_string();
+  }
+
+  // Between requests: wait for the first byte of the next one with no buffer (a pipelined request
+  // already in the buffer starts at once).
+  void wait_request() {
+    if (closed_) return;
+    if (buffer_.size() > 0) {
+      read_request();
+      return;
+    }
+    buffer_.shrink_to_fit();
+    arm(server_.limits.idle_timeout_ms, nullptr);
+    auto self = shared();
+    stream_.async_read_some(asio::buffer(&first_, 1), [self](const error_code& ec, size_t n) {
+      self->guarded([&] {
+        if (self->closed_) return;
+        if (ec || n != 1) {
+          self->close();
+          return;
+        }
+        self->buffer_.commit(asio::buffer_copy(self->buffer_.prepare(1), asio::buffer(&self->first_, 1)));
+        self->read_request();
+      });
+    });
+  }
+
+  // From the first byte on, the whole request must arrive within the request timeout.
+  void read_request() {
+    arm(server_.limits.request_timeout_ms, "a request");
+    parser_.emplace();
+    wire::apply_limits(*parser_);
+    auto self = shared();
+    http::async_read_header(stream_, buffer_, *parser_, [self](const error_code& ec, size_t) {
+      self->guarded([&] {
+        if (self->closed_) return;
+        if (ec) {
+          self->read_failed(ec);
+          return;
+        }
+        if (auto refused = wire::refuse_header(self->parser_->get())) {
+          self->send(wire::Request{}, std::move(*refused), false);
+          return;
+        }
+        if (self->parser_->is_done()) {
+          self->dispatch();
+          return;
+        }
+        http::async_read(self->stream_, self->buffer_, *self->parser_, [self](const error_code& ec2, size_t) {
+          self->guarded([&] {
+            if (self->closed_) return;
+            if (ec2) {
+              self->read_failed(ec2);
+              return;
+            }
+            self->dispatch();
+          });
+        });
+      });
+    });
+  }
+
+  void read_failed(const error_code& ec) {
+    if (auto answer = wire::read_error_answer(ec, parser_->get())) {
+      send(wire::Request{}, std::move(*answer), false);
+    } else {
+      close();
+    }
+  }
+
+  // A complete request: basic auth, then a wait for a status or an answer now.
+  void dispatch() {
+    wire::Request req = parser_->release();
+    parser_.reset();
+    disarm();
+    server_.touch(*this);
+    const bool keep = req.keep_alive();
+    const wire::AuthResult auth = wire::check_basic_auth(wire::sv(req[http::field::authorization]), server_.credentials_digest);
+    if (auth == wire::AuthResult::Wrong) {
+      // Brute force gets one answer per delay and connection; the timer keeps the thread free.
+      server_.auth_failed(client());
+      wait_.expires_after(std::chrono::milliseconds(server_.limits.auth_failure_delay_ms));
+      auto self = shared();
+      wait_.async_wait([self, req = std::move(req), keep](const error_code& ec) {
+        self->guarded([&] {
+          if (ec || self->closed_) return;
+          self->send(req, wire::auth_refusal(wire::AuthResult::Wrong), keep);
+        });
+      });
+      return;
+    }
+    if (auth != wire::AuthResult::Ok) {
+      send(req, wire::auth_refusal(auth), keep);
+      return;
+    }
+    if (auto w = status_wait(std::string(wire::sv(req.method_string())), std::string(wire::sv(req.target())))) {
+      const auto deadline =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(std::min(w->timeout_ms, kMaxStatusWaitMs));
+      poll_status(std::move(req), keep, std::move(w->status), deadline, std::chrono::milliseconds(kFirstPollMs));
+      return;
+    }
+    send(req, wire::render(req, server_.snapshot, wall_ms()), keep);
+  }
+
+  void poll_status(wire::Request req, bool keep, std::string wanted, std::chrono::steady_clock::time_point deadline,
                    std::chrono::milliseconds interval) {
     const auto now = std::chrono::steady_clock::now();
     std::string status;
@@ -481,92 +530,82 @@ class Connection final : public ConnectionBase {
       status = "unknown";
     }
     if (status_satisfies(status, wanted) || now >= deadline) {
-      send(req, render(req));  // renders 408 when the status was not reached
+      send(req, wire::render(req, server_.snapshot, wall_ms()), keep);  // 408 when the status was not reached
       return;
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
     wait_.expires_after(std::min(interval, left));
     auto self = shared();
-    wait_.async_wait([self, req = std::move(req), wanted = std::move(wanted), deadline, interval](
+    wait_.async_wait([self, req = std::move(req), keep, wanted = std::move(wanted), deadline, interval](
                          const error_code& ec) mutable {
-      if (ec || self->closed_) return;
-      self->poll_status(std::move(req), std::move(wanted), deadline, interval * 2);
+      self->guarded([&] {
+        if (ec || self->closed_) return;
+        self->poll_status(std::move(req), keep, std::move(wanted), deadline, interval * 2);
+      });
     });
   }
 
-  void fail(int status, const std::string& target, const std::string& message) {
-    Request req;
-    req.keep_alive = false;
-    const std::string path = target.substr(0, target.find('?'));
-    send(req, error_response(status, path, message));
-  }
-
-  void send(const Request& req, Response r) {
-    if (!req.method.empty() && (r.status >= 500 || log::enabled(log::Level::Debug))) {
-      // Logstash's ApiLogger: debug for every request, error for server errors.
-      const size_t q = req.target.find('?');
-      const std::string line = "API HTTP Request {:status=>" + std::to_string(r.status) + ", :request_method=>\"" +
-                               req.method + "\", :path_info=>\"" + req.target.substr(0, q) + "\", :query_string=>\"" +
-                               (q == std::string::npos ? std::string() : req.target.substr(q + 1)) +
-                               "\", :http_version=>\"" + req.version + "\"}";
-      log::write(r.status >= 500 ? log::Level::Error : log::Level::Debug, kAgentLogger, line);
-    }
-    std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + reason_phrase(r.status) + "\r\n";
-    out += "Content-Type: " + r.content_type + "\r\n";
-    out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
-    if (r.status == 401) out += "WWW-Authenticate: Basic realm=\"logstash-api\"\r\n";
-    const bool keep = req.keep_alive;
-    out += keep ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
-    if (req.method != "HEAD") out += r.body;
-    out_ = std::move(out);
+  void send(const wire::Request& req, Response r, bool keep) {
+    wire::log_request(req, r.status);
+    reply_.emplace(wire::make_reply(req, std::move(r), keep));
+    arm(server_.limits.write_timeout_ms, "writing an answer");
     auto self = shared();
-    asio::async_write(stream_, asio::buffer(out_), [self, keep](const error_code& ec, size_t) {
-      if (self->closed_) return;
-      if (ec) {
-        self->close();
-        return;
-      }
-      if (!keep) {
-        self->linger();
-        return;
-      }
-      self->arm_idle();
-      self->read();
+    http::async_write(stream_, *reply_, [self, keep](const error_code& ec, size_t) {
+      self->guarded([&] {
+        if (self->closed_) return;
+        self->reply_.reset();
+        self->disarm();
+        if (ec) {
+          self->close();
+          return;
+        }
+        self->server_.touch(*self);
+        if (!keep) {
+          self->linger();
+          return;
+        }
+        self->wait_request();
+      });
     });
   }
 
-  // After a final answer: stop sending, then read and discard until the client closes (or 2 s
-  // pass), so that unread request bytes do not turn the close into a reset that loses the answer.
+  // After a final answer: stop sending, then read and discard until the client closes (at most
+  // kLingerMs and kLingerBytes), so that unread request bytes do not turn the close into a reset
+  // that loses the answer.
   void linger() {
     error_code ec;
     lowest(stream_).shutdown(tcp::socket::shutdown_send, ec);
-    idle_.expires_after(std::chrono::milliseconds(std::min<int64_t>(2'000, server_.idle_timeout_ms)));
-    auto self = shared();
-    idle_.async_wait([self](const error_code& e) {
-      if (!e && !self->closed_) self->close();
-    });
+    buffer_.consume(buffer_.size());
+    linger_left_ = kLingerBytes;
+    arm(std::min<int64_t>(kLingerMs, server_.limits.idle_timeout_ms), nullptr);
     drain();
   }
 
   void drain() {
     auto self = shared();
-    lowest(stream_).async_read_some(asio::buffer(chunk_), [self](const error_code& ec, size_t) {
-      if (self->closed_) return;
-      if (ec) {
-        self->close();
-        return;
-      }
-      self->drain();
+    lowest(stream_).async_read_some(buffer_.prepare(kLingerChunk), [self](const error_code& ec, size_t n) {
+      self->guarded([&] {
+        if (self->closed_) return;
+        if (ec || n >= self->linger_left_) {
+          self->close();
+          return;
+        }
+        self->linger_left_ -= n;
+        self->drain();
+      });
     });
   }
 
   ServerCore& server_;
   Stream stream_;
-  asio::steady_timer idle_;
-  asio::steady_timer wait_;
-  std::array<char, 4096> chunk_{};
-  std::string in_;
-  std::string out_;
+  asio::steady_timer deadline_;  // handshake, idle, request, write or linger: one at a time
+  asio::steady_timer wait_;      // wait_for_status polls, the delay after wrong credentials
+  uint64_t deadline_generation_ = 0;
+  wire::beast::flat_buffer buffer_{wire::kBufferLimit};  // empty while idle
+  std::optional<wire::Parser> parser_;                   // while a request is read
+  std::optional<wire::Reply> reply_;                     // while an answer is written
+  size_t linger_left_ = 0;
+  char first_ = 0;
   bool closed_ = false;
 };
 
@@ -575,19 +614,78 @@ class Connection final : public ConnectionBase {
 void ServerCore::accept() {
   acceptor->async_accept([this](const error_code& ec, tcp::socket sock) {
     if (!acceptor || !acceptor->is_open()) return;
-    if (!ec) {
-      std::shared_ptr<ConnectionBase> conn;
-      if (tls) {
-        conn = std::make_shared<Connection<asio::ssl::stream<tcp::socket>>>(
-            *this, asio::ssl::stream<tcp::socket>(std::move(sock), *tls));
-      } else {
-        conn = std::make_shared<Connection<tcp::socket>>(*this, std::move(sock));
-      }
-      connections.insert(conn);
-      conn->start();
+    if (ec) {
+      // Out of descriptors (EMFILE) and the like: try again a little later rather than spin.
+      if (ec == asio::error::operation_aborted) return;
+      log::debug(kAgentLogger, "API accept failed: " + ec.message());
+      accept_retry.expires_after(std::chrono::milliseconds(kAcceptRetryMs));
+      accept_retry.async_wait([this](const error_code& e) {
+        if (!e && acceptor && acceptor->is_open()) accept();
+      });
+      return;
+    }
+    try {
+      admit(std::move(sock));
+    } catch (const std::exception& e) {
+      log::debug(kAgentLogger, std::string("API connection refused: ") + e.what());
     }
     accept();
   });
+}
+
+void ServerCore::admit(tcp::socket sock) {
+  // At the cap, the least recently active connection makes room: a flood of new or slow
+  // connections pushes out its own oldest ones, and a client that sends its request at once is
+  // served.
+  while (connections.size() >= limits.max_connections) {
+    std::shared_ptr<ConnectionBase> oldest = connections.front();
+    oldest->close();
+    forget(*oldest);  // close() did already; never loop on one that stays
+    ++connections_shed;
+    shed_warning.hit();
+  }
+  std::shared_ptr<ConnectionBase> conn;
+  if (tls) {
+    conn = std::make_shared<Connection<asio::ssl::stream<tcp::socket>>>(
+        *this, asio::ssl::stream<tcp::socket>(std::move(sock), *tls));
+  } else {
+    conn = std::make_shared<Connection<tcp::socket>>(*this, std::move(sock));
+  }
+  conn->position = connections.insert(connections.end(), conn);
+  conn->listed = true;
+  connections_open = connections.size();
+  conn->start();
+}
+
+void ServerCore::touch(ConnectionBase& c) {
+  if (c.listed) connections.splice(connections.end(), connections, c.position);
+}
+
+void ServerCore::forget(ConnectionBase& c) {
+  if (!c.listed) return;
+  c.listed = false;
+  connections.erase(c.position);
+  connections_open = connections.size();
+}
+
+void ServerCore::auth_failed(std::string client) {
+  ++auth_failures;
+  last_auth_client = std::move(client);
+  auth_warning.hit();
+}
+
+// The I/O loop; a handler that throws despite its guard is logged and the loop goes on.
+void ServerCore::run() {
+  for (;;) {
+    try {
+      io.run();
+      return;
+    } catch (const std::exception& e) {
+      log::error(kAgentLogger, std::string("API server error {:error=>\"") + e.what() + "\"}");
+    } catch (...) {
+      log::error(kAgentLogger, "API server error {:error=>\"unknown exception\"}");
+    }
+  }
 }
 
 bool ServerCore::bind(std::string* error) {
@@ -637,7 +735,33 @@ ApiServer::ApiServer(settings::ApiSettings settings, SnapshotFn snapshot) : impl
 
 ApiServer::~ApiServer() { stop(); }
 
-void ApiServer::set_idle_timeout_ms(int64_t ms) { impl_->idle_timeout_ms = std::max<int64_t>(1, ms); }
+void ApiServer::set_limits(const Limits& limits) {
+  Limits& l = impl_->limits;
+  l = limits;
+  l.idle_timeout_ms = std::max<int64_t>(1, l.idle_timeout_ms);
+  l.request_timeout_ms = std::max<int64_t>(1, l.request_timeout_ms);
+  l.handshake_timeout_ms = std::max<int64_t>(1, l.handshake_timeout_ms);
+  l.write_timeout_ms = std::max<int64_t>(1, l.write_timeout_ms);
+  l.max_connections = std::max<size_t>(1, l.max_connections);
+  l.auth_failure_delay_ms = std::max<int64_t>(0, l.auth_failure_delay_ms);
+  l.warning_interval_ms = std::max<int64_t>(1, l.warning_interval_ms);
+}
+
+const ApiServer::Limits& ApiServer::limits() const { return impl_->limits; }
+
+void ApiServer::set_idle_timeout_ms(int64_t ms) {
+  Limits l = impl_->limits;
+  l.idle_timeout_ms = ms;
+  set_limits(l);
+}
+
+ApiServer::Counters ApiServer::counters() const {
+  Counters c;
+  c.auth_failures = impl_->auth_failures.load();
+  c.connections_shed = impl_->connections_shed.load();
+  c.connections_open = impl_->connections_open.load();
+  return c;
+}
 
 bool ApiServer::start(std::string* error) {
   Impl& im = *impl_;
@@ -652,13 +776,19 @@ bool ApiServer::start(std::string* error) {
     }
   }
   if (im.settings.auth_type == "basic") {
-    im.credentials_digest = digest(im.settings.auth_basic_username + ":" + im.settings.auth_basic_password);
+    im.credentials_digest = wire::credentials_digest(im.settings.auth_basic_username, im.settings.auth_basic_password);
   }
   if (!im.bind(err)) return false;
   im.http_address = im.settings.host + ":" + std::to_string(im.port);
+  im.auth_warning.set_interval(im.limits.warning_interval_ms);
+  im.shed_warning.set_interval(im.limits.warning_interval_ms);
   im.running = true;
   im.accept();
-  im.thread = std::thread([&im] { im.io.run(); });
+  im.thread = std::thread([&im] {
+    pthread_setname_np(pthread_self(), "Api Webserver");  // Logstash's name for it
+    lower_thread_priority();
+    im.run();
+  });
   log::info(kAgentLogger, "Successfully started Logstash API endpoint {:port=>" + std::to_string(im.port) +
                               ", :ssl_enabled=>" + (im.settings.ssl_enabled ? "true" : "false") + "}");
   return true;
@@ -671,8 +801,11 @@ void ApiServer::stop() {
   asio::post(im.io, [&im] {
     error_code ec;
     if (im.acceptor) im.acceptor->close(ec);
+    cancel(im.accept_retry);
     std::vector<std::shared_ptr<ConnectionBase>> all(im.connections.begin(), im.connections.end());
     for (auto& c : all) c->close();
+    im.auth_warning.flush();
+    im.shed_warning.flush();
     im.io.stop();
   });
   if (im.thread.joinable()) im.thread.join();

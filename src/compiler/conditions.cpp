@@ -26,7 +26,9 @@
 #include <cstring>
 #include <functional>
 #include <optional>
+#include <utility>
 #include <variant>
+#include <vector>
 
 namespace sluice::compiler {
 
@@ -174,57 +176,59 @@ long double num(const Value& v) {
 
 std::string_view sv(const Value& v) { return as_view(v); }
 
-// Ruby `==` (a constant compared with a field value): numbers compare by value across Integer and
-// Float; strings by bytes; arrays element-wise; hashes by content.
-bool ruby_eq(const Value* a, const Value* b) {
+// Equality of two whole trees: arrays of the same size compare element by element, objects with the
+// same member count key by key; every other pair is decided by `leaf`. Walked with an explicit stack
+// of pairs: both sides can come from event data (`[a] == [b]`, `[a] in [b]`), which can nest to any
+// depth.
+template <class Leaf>
+bool tree_equal(const Value* a, const Value* b, Leaf leaf) {
+  const bool containers = a && b && ((a->IsArray() && b->IsArray()) || (a->IsObject() && b->IsObject()));
+  if (!containers) return leaf(a, b);  // the common case, without the stack
+  std::vector<std::pair<const Value*, const Value*>> todo{{a, b}};
+  while (!todo.empty()) {
+    const auto [x, y] = todo.back();
+    todo.pop_back();
+    if (x && y && x->IsArray() && y->IsArray()) {
+      if (x->Size() != y->Size()) return false;
+      for (rapidjson::SizeType i = 0; i < x->Size(); ++i) todo.emplace_back(&(*x)[i], &(*y)[i]);
+    } else if (x && y && x->IsObject() && y->IsObject()) {
+      if (x->MemberCount() != y->MemberCount()) return false;
+      for (auto& m : x->GetObject()) {
+        auto it = y->FindMember(m.name);
+        if (it == y->MemberEnd()) return false;
+        todo.emplace_back(&m.value, &it->value);
+      }
+    } else if (!leaf(x, y)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Ruby `==` of two values that are not both arrays or both hashes: numbers compare by value across
+// Integer and Float, strings by bytes; nil equals nil (or missing).
+bool ruby_eq_leaf(const Value* a, const Value* b) {
   if (!a || a->IsNull()) return !b || b->IsNull();
   if (!b || b->IsNull()) return false;
   if (a->IsNumber() && b->IsNumber()) return num(*a) == num(*b);
   if (a->IsString() && b->IsString()) return sv(*a) == sv(*b);
   if (a->IsBool() && b->IsBool()) return a->GetBool() == b->GetBool();
-  if (a->IsArray() && b->IsArray()) {
-    if (a->Size() != b->Size()) return false;
-    for (rapidjson::SizeType i = 0; i < a->Size(); ++i) {
-      if (!ruby_eq(&(*a)[i], &(*b)[i])) return false;
-    }
-    return true;
-  }
-  if (a->IsObject() && b->IsObject()) {
-    if (a->MemberCount() != b->MemberCount()) return false;
-    for (auto& m : a->GetObject()) {
-      auto it = b->FindMember(m.name);
-      if (it == b->MemberEnd() || !ruby_eq(&m.value, &it->value)) return false;
-    }
-    return true;
-  }
   return false;
 }
+
+// Ruby `==` (a constant compared with a field value): numbers compare by value across Integer and
+// Float; strings by bytes; arrays element-wise; hashes by content.
+bool ruby_eq(const Value* a, const Value* b) { return tree_equal(a, b, ruby_eq_leaf); }
 
 // Java `Objects.equals` on stored values: like ruby_eq, but Long and Double never equal each other,
 // and null (missing) equals null.
 bool java_eq(const Value* a, const Value* b) {
-  bool an = !a || a->IsNull(), bn = !b || b->IsNull();
-  if (an || bn) return an && bn;
-  if (a->IsNumber() && b->IsNumber()) {
-    if (is_int(*a) != is_int(*b)) return false;
-    return num(*a) == num(*b);
-  }
-  if (a->IsArray() && b->IsArray()) {
-    if (a->Size() != b->Size()) return false;
-    for (rapidjson::SizeType i = 0; i < a->Size(); ++i) {
-      if (!java_eq(&(*a)[i], &(*b)[i])) return false;
-    }
-    return true;
-  }
-  if (a->IsObject() && b->IsObject()) {
-    if (a->MemberCount() != b->MemberCount()) return false;
-    for (auto& m : a->GetObject()) {
-      auto it = b->FindMember(m.name);
-      if (it == b->MemberEnd() || !java_eq(&m.value, &it->value)) return false;
-    }
-    return true;
-  }
-  return ruby_eq(a, b);
+  return tree_equal(a, b, [](const Value* x, const Value* y) {
+    const bool xn = !x || x->IsNull(), yn = !y || y->IsNull();
+    if (xn || yn) return xn && yn;
+    if (x->IsNumber() && y->IsNumber()) return is_int(*x) == is_int(*y) && num(*x) == num(*y);
+    return ruby_eq_leaf(x, y);
+  });
 }
 
 const char* ruby_class(const Value* v) {
@@ -261,6 +265,7 @@ bool compare(const Value* l, const Value* r, int* out, std::string* err) {
   return false;
 }
 
+// Recursive, but only ever applied to constants of the config (their depth is the config's).
 std::string display_value(const Value& v) {
   if (v.IsString()) return "\"" + std::string(sv(v)) + "\"";
   if (v.IsArray()) {

@@ -73,6 +73,8 @@ bool decode_entry(std::string_view bytes, Entry* out, std::string* error) {
     return false;
   }
   out->entry_time = Timestamp{static_cast<int64_t>(ns)};
+  // The persisted queue's decoder: iterative, and an event nested as deep as its encoder refuses
+  // (kMaxEventDepth) is malformed; the reader then skips this entry as unreadable and logs it.
   std::string codec_error;
   out->event = pq::decode_event(c.rest(), &codec_error);
   if (!out->event) {

@@ -115,38 +115,6 @@ bool equals(const Value& v, std::string_view s) {
   return v.IsString() && v.GetStringLength() == s.size() && std::memcmp(v.GetString(), s.data(), s.size()) == 0;
 }
 
-// A deep copy whose strings are always copied (RapidJSON 1.1.0's copy constructor shares
-// "const" string references, which could point into the source event's pool).
-Value deep_copy(const Value& v, Allocator& a) {
-  switch (v.GetType()) {
-    case rapidjson::kStringType:
-      return Value(v.GetString(), v.GetStringLength(), a);
-    case rapidjson::kArrayType: {
-      Value out(rapidjson::kArrayType);
-      out.Reserve(v.Size(), a);
-      for (const auto& e : v.GetArray()) {
-        Value c = deep_copy(e, a);
-        out.PushBack(c, a);
-      }
-      return out;
-    }
-    case rapidjson::kObjectType: {
-      Value out(rapidjson::kObjectType);
-      for (const auto& m : v.GetObject()) {
-        Value k(m.name.GetString(), m.name.GetStringLength(), a);
-        Value c = deep_copy(m.value, a);
-        out.AddMember(k, c, a);
-      }
-      return out;
-    }
-    default: {
-      Value out;
-      out.CopyFrom(v, a);  // scalars: no allocation
-      return out;
-    }
-  }
-}
-
 }  // namespace
 
 const char* to_string(SetResult r) {
@@ -229,6 +197,9 @@ void Event::absorb_object(Value&& object) {
   }
 }
 
+// Field-reference walks (get, set, remove) loop over the reference's path: a path rendered from
+// event data may be long, and each step is one iteration, never a recursive call. absorb_object
+// looks at the top level only.
 const Value* Event::get(const FieldRef& ref) const {
   const Value* cur = ref.root() == FieldRef::Root::Metadata ? &metadata_ : &data_;
   for (const std::string& key : ref.path()) {
@@ -402,8 +373,9 @@ void Event::set_timestamp(Timestamp t) {
 
 std::unique_ptr<Event> Event::clone() const {
   std::unique_ptr<Event> e(new Event(NoInit{}));
-  e->data_ = deep_copy(data_, e->alloc_);
-  e->metadata_ = deep_copy(metadata_, e->alloc_);
+  // copy_value walks without recursion: an event of any depth can be cloned.
+  e->data_ = copy_value(data_, e->alloc_);
+  e->metadata_ = copy_value(metadata_, e->alloc_);
   e->ts_ = ts_;
   return e;
 }

@@ -3,6 +3,7 @@
 
 #include "event/json_internal.hpp"  // shortest_decimal
 #include "event/utf8.hpp"
+#include "event/walk.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -173,7 +174,9 @@ std::string inspect(std::string_view s) {
   return out;
 }
 
-void append_inspect(const Value& v, std::string& out) {
+namespace {
+
+void append_scalar_inspect(const Value& v, std::string& out) {
   switch (v.GetType()) {
     case rapidjson::kNullType: out += "nil"; return;
     case rapidjson::kFalseType: out += "false"; return;
@@ -186,32 +189,53 @@ void append_inspect(const Value& v, std::string& out) {
         append_integer(v, out);
       }
       return;
-    case rapidjson::kArrayType: {
-      out += '[';
-      bool first = true;
-      for (const Value& e : v.GetArray()) {
-        if (!first) out += ", ";
-        first = false;
-        append_inspect(e, out);
-      }
-      out += ']';
-      return;
-    }
-    case rapidjson::kObjectType: {
-      out += '{';
-      bool first = true;
-      for (const auto& m : v.GetObject()) {
-        if (!first) out += ", ";
-        first = false;
-        append_inspect(as_view(m.name), out);
-        out += " => ";
-        append_inspect(m.value, out);
-      }
-      out += '}';
-      return;
-    }
+    case rapidjson::kArrayType:
+    case rapidjson::kObjectType:
+      return;  // containers: see Inspector
   }
 }
+
+// #inspect of a whole tree, walked without recursion (event/walk.hpp).
+class Inspector {
+ public:
+  Inspector(std::string& out, const InspectStyle& style) : out_(out), style_(style) {}
+  WalkStep enter(const Value& v, const WalkPos& pos) {
+    if (pos.index != 0) out_ += ", ";
+    if (pos.key) {
+      const std::string_view key = as_view(*pos.key);
+      append_inspect(key, out_);
+      out_ += style_.arrow;
+      if (style_.bare_root_timestamp && pos.depth == 1 && key == "@timestamp" && v.IsString()) {
+        out_.append(as_view(v));  // LogStash::Timestamp#inspect
+        return WalkStep::Over;
+      }
+    }
+    if (v.IsObject()) {
+      out_ += '{';
+      return WalkStep::Into;
+    }
+    if (v.IsArray()) {
+      out_ += '[';
+      return WalkStep::Into;
+    }
+    append_scalar_inspect(v, out_);
+    return WalkStep::Over;
+  }
+  void leave(const Value& v, const WalkPos&) { out_ += v.IsObject() ? '}' : ']'; }
+
+ private:
+  std::string& out_;
+  const InspectStyle& style_;
+};
+
+}  // namespace
+
+void append_inspect(const Value& v, std::string& out, const InspectStyle& style) {
+  Inspector i(out, style);
+  walk(v, i);
+}
+
+void append_inspect(const Value& v, std::string& out) { append_inspect(v, out, InspectStyle{}); }
 
 void append_to_s(const Value& v, std::string& out) {
   if (v.IsString()) {

@@ -20,8 +20,17 @@ void append_inspect(std::string_view s, std::string& out);
 std::string inspect(std::string_view s);
 
 // #inspect of a value: strings as above, `nil`, `true`, integers, floats as Float#to_s, arrays
-// `["a", 1, nil]`, hashes in Ruby 3.4's form `{"k" => 1}`.
+// `["a", 1, nil]`, hashes in Ruby 3.4's form `{"k" => 1}`. The tree is walked without recursion
+// (any depth).
 void append_inspect(const Value& v, std::string& out);
+
+// Variants of Hash#inspect.
+struct InspectStyle {
+  std::string_view arrow = " => ";   // Ruby 3.4; Ruby 2.x / JRuby 9 (Logstash 7's logs) print "=>"
+  bool bare_root_timestamp = false;  // a top-level "@timestamp" string prints bare, as
+                                     // LogStash::Timestamp#inspect does (an event's data)
+};
+void append_inspect(const Value& v, std::string& out, const InspectStyle& style);
 
 // #to_s of a value: strings verbatim, nil empty, numbers and booleans as #inspect, arrays and hashes
 // as #inspect.

@@ -133,7 +133,7 @@ void Template::render(const Event& e, std::string& out) const {
         if (v == nullptr || v->IsNull()) {
           out += p.text;
         } else {
-          append_logstash_string(*v, out);
+          append_logstash_string(*v, out);  // a hash or list of any depth: walked without recursion
         }
         break;
       }

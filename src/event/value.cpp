@@ -2,6 +2,7 @@
 #include "sluice/value.hpp"
 
 #include "event/json_internal.hpp"
+#include "event/walk.hpp"
 #include "sluice/event.hpp"  // write_json
 
 #include <charconv>
@@ -115,57 +116,66 @@ void append_java_double(double d, std::string& out) {
 
 namespace {
 
-// KeyNode.join: elements joined with ",", nested lists flattened, null elements empty, maps as
-// Java's Map.toString.
-void append_joined(const Value& list, std::string& out) {
-  bool first = true;
-  for (const auto& e : list.GetArray()) {
-    if (!first) out.push_back(',');
-    first = false;
-    if (e.IsArray()) {
-      append_joined(e, out);
-    } else if (e.IsObject()) {
-      append_java_to_string(e, out);
-    } else if (!e.IsNull()) {
-      append_logstash_string(e, out);
+// Java's toString of a whole tree (maps `{k=v, k2=v2}`, lists `[a, b]`, null `null`), walked
+// without recursion (event/walk.hpp).
+class JavaToString {
+ public:
+  explicit JavaToString(std::string& out) : out_(out) {}
+  WalkStep enter(const Value& v, const WalkPos& pos) {
+    if (pos.index != 0) out_ += ", ";
+    if (pos.key) {
+      out_.append(pos.key->GetString(), pos.key->GetStringLength());
+      out_.push_back('=');
+    }
+    switch (v.GetType()) {
+      case rapidjson::kObjectType:
+        out_.push_back('{');
+        return WalkStep::Into;
+      case rapidjson::kArrayType:
+        out_.push_back('[');
+        return WalkStep::Into;
+      case rapidjson::kNullType:
+        out_ += "null";
+        return WalkStep::Over;
+      default:
+        append_logstash_string(v, out_);
+        return WalkStep::Over;
     }
   }
-}
+  void leave(const Value& v, const WalkPos&) { out_.push_back(v.IsObject() ? '}' : ']'); }
+
+ private:
+  std::string& out_;
+};
+
+// KeyNode.join: elements joined with ",", nested lists flattened (each list's elements separated
+// among themselves; an empty nested list still takes its separator), null elements empty, maps as
+// Java's Map.toString.
+class Joiner {
+ public:
+  explicit Joiner(std::string& out) : out_(out) {}
+  WalkStep enter(const Value& v, const WalkPos& pos) {
+    if (pos.depth == 0) return WalkStep::Into;  // the list itself
+    if (pos.index != 0) out_.push_back(',');
+    if (v.IsArray()) return WalkStep::Into;
+    if (v.IsObject()) {
+      append_java_to_string(v, out_);
+    } else if (!v.IsNull()) {
+      append_logstash_string(v, out_);
+    }
+    return WalkStep::Over;
+  }
+  void leave(const Value&, const WalkPos&) {}
+
+ private:
+  std::string& out_;
+};
 
 }  // namespace
 
 void append_java_to_string(const Value& v, std::string& out) {
-  switch (v.GetType()) {
-    case rapidjson::kNullType:
-      out += "null";
-      return;
-    case rapidjson::kObjectType: {
-      out.push_back('{');
-      bool first = true;
-      for (const auto& m : v.GetObject()) {
-        if (!first) out += ", ";
-        first = false;
-        out.append(m.name.GetString(), m.name.GetStringLength());
-        out.push_back('=');
-        append_java_to_string(m.value, out);
-      }
-      out.push_back('}');
-      return;
-    }
-    case rapidjson::kArrayType: {
-      out.push_back('[');
-      bool first = true;
-      for (const auto& e : v.GetArray()) {
-        if (!first) out += ", ";
-        first = false;
-        append_java_to_string(e, out);
-      }
-      out.push_back(']');
-      return;
-    }
-    default:
-      append_logstash_string(v, out);
-  }
+  JavaToString w(out);
+  walk(v, w);
 }
 
 void append_logstash_string(const Value& v, std::string& out) {
@@ -195,9 +205,11 @@ void append_logstash_string(const Value& v, std::string& out) {
       out.append(buf, r.ptr);
       return;
     }
-    case rapidjson::kArrayType:
-      append_joined(v, out);
+    case rapidjson::kArrayType: {
+      Joiner j(out);
+      walk(v, j);
       return;
+    }
     case rapidjson::kObjectType:
       write_json(v, out);
       return;

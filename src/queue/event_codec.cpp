@@ -1,8 +1,11 @@
-// Event <-> bytes for the persisted queue. Encoding walks the value tree recursively (depth-capped);
-// decoding is iterative: it drives a RapidJSON document's SAX handler from an explicit stack of
-// open containers, so hostile nesting cannot exhaust the thread's stack.
+// Event <-> bytes for the persisted queue (and the dead letter queue's entries). Neither direction
+// recurses: encoding walks the value tree with an explicit stack (event/walk.hpp) and refuses an
+// event nested deeper than kMaxEventDepth (TooDeep); decoding drives a RapidJSON document's SAX
+// handler from an explicit stack of open containers and refuses deeper nesting as malformed, so
+// bytes from disk (a corrupt or crafted record) cannot exhaust the thread's stack.
 #include "queue/event_codec.hpp"
 
+#include "event/walk.hpp"
 #include "queue/page_format.hpp"
 
 #include <cstring>
@@ -44,17 +47,17 @@ void put_bytes(std::string& out, const char* s, size_t n) {
   out.append(s, n);
 }
 
-bool put_value(std::string& out, const Value& v, int depth) {
+void put_scalar(std::string& out, const Value& v) {
   switch (v.GetType()) {
     case rapidjson::kNullType:
       out.push_back(static_cast<char>(kNull));
-      return true;
+      return;
     case rapidjson::kFalseType:
       out.push_back(static_cast<char>(kFalse));
-      return true;
+      return;
     case rapidjson::kTrueType:
       out.push_back(static_cast<char>(kTrue));
-      return true;
+      return;
     case rapidjson::kNumberType:
       if (v.IsInt64()) {
         const int64_t i = v.GetInt64();
@@ -72,30 +75,42 @@ bool put_value(std::string& out, const Value& v, int depth) {
         store_u64(reinterpret_cast<uint8_t*>(buf + 1), bits);
         out.append(buf, sizeof buf);
       }
-      return true;
+      return;
     case rapidjson::kStringType:
       out.push_back(static_cast<char>(kString));
       put_bytes(out, v.GetString(), v.GetStringLength());
-      return true;
+      return;
     case rapidjson::kArrayType:
-      if (depth >= kMaxEventDepth) return false;
-      out.push_back(static_cast<char>(kArray));
-      put_varint(out, v.Size());
-      for (const auto& e : v.GetArray()) {
-        if (!put_value(out, e, depth + 1)) return false;
-      }
-      return true;
     case rapidjson::kObjectType:
-      if (depth >= kMaxEventDepth) return false;
-      out.push_back(static_cast<char>(kObject));
-      put_varint(out, v.MemberCount());
-      for (const auto& m : v.GetObject()) {
-        put_bytes(out, m.name.GetString(), m.name.GetStringLength());
-        if (!put_value(out, m.value, depth + 1)) return false;
-      }
-      return true;
+      return;  // see Encoder
   }
-  return true;
+}
+
+// The value tree in document order, walked without recursion; a container at depth
+// kMaxEventDepth (the root object is depth 1) stops the walk: the event is too deep to persist.
+class Encoder {
+ public:
+  explicit Encoder(std::string& out) : out_(out) {}
+  WalkStep enter(const Value& v, const WalkPos& pos) {
+    if (pos.key) put_bytes(out_, pos.key->GetString(), pos.key->GetStringLength());
+    if (v.IsArray() || v.IsObject()) {
+      if (static_cast<int>(pos.depth) + 1 >= kMaxEventDepth) return WalkStep::Stop;
+      out_.push_back(static_cast<char>(v.IsArray() ? kArray : kObject));
+      put_varint(out_, v.IsArray() ? v.Size() : v.MemberCount());
+      return WalkStep::Into;
+    }
+    put_scalar(out_, v);
+    return WalkStep::Over;
+  }
+  void leave(const Value&, const WalkPos&) {}
+
+ private:
+  std::string& out_;
+};
+
+bool put_value(std::string& out, const Value& v) {
+  Encoder enc(out);
+  return walk(v, enc);
 }
 
 // ---- decoding ------------------------------------------------------------------------------------
@@ -194,7 +209,9 @@ class ValueGenerator {
     // is a lie, refused before anything is reserved.
     const uint64_t min_size = tag == kObject ? 2 : 1;
     if (n > r_.left() / min_size) return fail("a container count exceeds the bytes left");
-    if (stack_.size() >= static_cast<size_t>(kMaxEventDepth)) return fail("nesting is deeper than the limit");
+    // The same limit as the encoder's (the root object is depth 1): a deeper record was not written
+    // by Sluice, it is corrupt.
+    if (stack_.size() + 1 >= static_cast<size_t>(kMaxEventDepth)) return fail("nesting is deeper than the limit");
     if (tag == kObject) {
       h.StartObject();
     } else {
@@ -289,7 +306,7 @@ EncodeStatus encode_event(const Event& e, std::string& out) {
     store_u64(reinterpret_cast<uint8_t*>(buf), static_cast<uint64_t>(ts->ns));
     out.append(buf, sizeof buf);
   }
-  if (!put_value(out, e.data(), 1) || !put_value(out, e.metadata(), 1)) {
+  if (!put_value(out, e.data()) || !put_value(out, e.metadata())) {
     out.resize(start);
     return EncodeStatus::TooDeep;
   }

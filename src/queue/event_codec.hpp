@@ -16,7 +16,10 @@
 namespace sluice::pq {
 
 inline constexpr uint8_t kEventCodecVersion = 1;
-// Deepest nesting of arrays and objects that is written and read (the json filter stops at 1000).
+// Nesting of arrays and objects is refused at this depth (the root object is depth 1), by the
+// encoder (TooDeep) and the decoder (a malformed record). Parsed JSON stops at 1000 levels
+// (kMaxJsonDepth); deeper events come from filters (a `target`, field references rendered from
+// event data), and such events are refused here rather than written.
 inline constexpr int kMaxEventDepth = 2048;
 
 enum class [[nodiscard]] EncodeStatus { Ok, TooDeep };

@@ -1,9 +1,12 @@
 // The monitoring API: every route rendered from a populated snapshot and compared with the
 // responses recorded from Logstash 7.17's documentation (tests/fixtures/logstash-api/7.17),
 // Logstash's error, health and flow shapes, /proc process stats, graph_json of a compiled config,
-// and the HTTP server over real loopback sockets (keep-alive, limits, port range, basic auth,
-// TLS with a PKCS#12 keystore made here).
+// the HTTP layer without sockets (base64, basic auth, wire::serve_bytes), and the HTTP server over
+// real loopback sockets (keep-alive, limits, port range, basic auth, TLS with a PKCS#12 keystore
+// made here) and under attack (endless head, big body, connection flood, stalled TLS handshake,
+// wrong credentials, trickled request, unread answers), with limits shortened for speed.
 #include "api/api.hpp"
+#include "api/http.hpp"
 #include "compiler/compile.hpp"
 #include "config/parser.hpp"
 #include "sluice/log.hpp"
@@ -18,6 +21,7 @@
 #include <rapidjson/document.h>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -29,6 +33,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -1130,4 +1135,514 @@ TEST_CASE("api server: keystore problems are reported at start without the passw
   api::ApiServer missing(s, [] { return small_node(); });
   CHECK_FALSE(missing.start(&error));
   CHECK(error.find("cannot read") != std::string::npos);
+}
+
+// ---- the HTTP layer without sockets (wire::, shared with the server and the fuzz target) ---------
+
+TEST_CASE("api http: base64 of basic credentials, padding and invalid input", "[api]") {
+  using api::wire::base64_decode;
+  CHECK(base64_decode("bG9nc3Rhc2g6d3Jvbmc=") == std::optional<std::string>("logstash:wrong"));
+  CHECK(base64_decode("bG9nc3Rhc2g6d3Jvbmc") == std::optional<std::string>("logstash:wrong"));  // padding optional
+  CHECK(base64_decode("YQ==") == std::optional<std::string>("a"));
+  CHECK(base64_decode("YQ") == std::optional<std::string>("a"));
+  CHECK(base64_decode("YWI=") == std::optional<std::string>("ab"));
+  CHECK(base64_decode("YWI") == std::optional<std::string>("ab"));
+  CHECK(base64_decode("YWJj") == std::optional<std::string>("abc"));
+  CHECK(base64_decode("") == std::optional<std::string>(""));
+  // zero bytes are data, not padding
+  CHECK(base64_decode("AAA=") == std::optional<std::string>(std::string(2, '\0')));
+  CHECK(base64_decode("AAAA") == std::optional<std::string>(std::string(3, '\0')));
+  CHECK(base64_decode("+/+/") == std::optional<std::string>("\xfb\xff\xbf"));
+  for (const char* bad : {"Y", "Zm9vY", "YQ=", "YQ===", "Y===", "=", "==", "====", "Y=Q=", "YQ==YQ==", "Zm9v YmFy",
+                          " Zm9v", "Zm9v\n", "Zm9v\r\n", "Zm9v-_", "Zm9v\xff", "Zm9v."}) {
+    INFO(bad);
+    CHECK_FALSE(base64_decode(bad).has_value());
+  }
+  CHECK_FALSE(base64_decode(std::string_view("YW\0j", 4)).has_value());
+}
+
+TEST_CASE("api http: basic auth outcomes are Rack's", "[api]") {
+  using api::wire::AuthResult;
+  using api::wire::check_basic_auth;
+  const std::string digest = api::wire::credentials_digest("logstash", "s3cUr3p4$$w0rd");
+  CHECK(check_basic_auth("", "") == AuthResult::Ok);  // auth off
+  CHECK(check_basic_auth("Basic bm9ib2R5Om5vdGhpbmc=", "") == AuthResult::Ok);
+  CHECK(check_basic_auth("", digest) == AuthResult::Missing);
+  CHECK(check_basic_auth("Basic bG9nc3Rhc2g6czNjVXIzcDQkJHcwcmQ=", digest) == AuthResult::Ok);
+  CHECK(check_basic_auth("basic  bG9nc3Rhc2g6czNjVXIzcDQkJHcwcmQ= ", digest) == AuthResult::Ok);
+  CHECK(check_basic_auth("Basic bG9nc3Rhc2g6czNjVXIzcDQkJHcwcmQ", digest) == AuthResult::Ok);
+  CHECK(check_basic_auth("Basic bG9nc3Rhc2g6d3Jvbmc=", digest) == AuthResult::Wrong);       // logstash:wrong
+  CHECK(check_basic_auth("Basic bG9nc3Rhc2g6czNjVXIzcDQkJHcwcmQx", digest) == AuthResult::Wrong);  // one more char
+  CHECK(check_basic_auth("Bearer abc", digest) == AuthResult::Malformed);
+  CHECK(check_basic_auth("Basic", digest) == AuthResult::Malformed);
+  CHECK(check_basic_auth("Basic bG9nc3Rhc2g=", digest) == AuthResult::Malformed);  // no ':'
+  CHECK(check_basic_auth("Basic bG9n=c3Rh", digest) == AuthResult::Malformed);
+  CHECK(api::wire::auth_refusal(AuthResult::Wrong).status == 401);
+  CHECK(api::wire::auth_refusal(AuthResult::Missing).status == 401);
+  CHECK(api::wire::auth_refusal(AuthResult::Malformed).status == 400);
+}
+
+namespace {
+
+// The answers in the bytes serve_bytes() returns (Content-Length framed).
+std::vector<HttpReply> replies_in(const std::string& bytes) {
+  std::vector<HttpReply> out;
+  std::string buffer = bytes;
+  while (buffer.find("\r\n\r\n") != std::string::npos) {
+    struct NoMore {
+      size_t read_some(const asio::mutable_buffer&, boost::system::error_code& ec) {
+        ec = asio::error::eof;
+        return 0;
+      }
+    } none;
+    out.push_back(read_reply(none, buffer));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("api http: serve_bytes parses, refuses, authenticates and routes as the server does", "[api]") {
+  const NodeSnapshot node = small_node();
+  auto serve = [&](const std::string& in, size_t chunk = 4096, const std::string& digest = "") {
+    return api::wire::serve_bytes(in, digest, node, kNow, chunk);
+  };
+  // pipelined, answered in order; the same bytes whatever the reads hand the parser
+  const std::string two = get_request("/_node/stats/events") + get_request("/nothing");
+  const std::string out = serve(two);
+  CHECK(out == serve(two, 1));
+  CHECK(out == serve(two, 7));
+  auto r = replies_in(out);
+  REQUIRE(r.size() == 2);
+  CHECK(r[0].status == 200);
+  CHECK(r[0].headers["connection"] == "keep-alive");
+  CHECK(parse(r[0].body)["events"]["in"].GetUint64() == 10);
+  CHECK(r[1].status == 404);
+
+  // HTTP/1.0 closes after its answer: what follows is not read
+  r = replies_in(serve("GET / HTTP/1.0\r\n\r\n" + get_request("/")));
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].headers["connection"] == "close");
+  r = replies_in(serve("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" + get_request("/")));
+  CHECK(r.size() == 2);
+
+  // HEAD: the length of the body, no body
+  const std::string head = serve("HEAD /_node/stats/events HTTP/1.1\r\n\r\n");
+  CHECK(head.find("Content-Length: 0\r\n") == std::string::npos);
+  CHECK(head.substr(head.find("\r\n\r\n") + 4).empty());
+
+  // limits and malformed requests: one answer, then the connection closes
+  auto only = [&](const std::string& in) {
+    auto all = replies_in(serve(in));
+    REQUIRE(all.size() == 1);
+    CHECK(all[0].headers["connection"] == "close");
+    return all[0];
+  };
+  HttpReply big = only("GET / HTTP/1.1\r\nX-Filler: " + std::string(9000, 'a') + "\r\n\r\n" + get_request("/"));
+  CHECK(big.status == 400);
+  CHECK(std::string(parse(big.body)["error"]["message"].GetString()).find("8 KiB") != std::string::npos);
+  CHECK(only("GET / HTTP/1.1\r\nX-Filler: " + std::string(9000, 'a')).status == 400);  // no end at all
+  HttpReply large = only("PUT /_node/logging HTTP/1.1\r\nContent-Length: 65537\r\n\r\n");  // no body sent
+  CHECK(large.status == 413);
+  CHECK(std::string(parse(large.body)["path"].GetString()) == "/_node/logging");
+  // exactly 64 KiB is read (and refused as JSON by the route, not by the limit)
+  CHECK(only("PUT /_node/logging HTTP/1.1\r\nConnection: close\r\nContent-Length: 65536\r\n\r\n" +
+             std::string(65536, 'x'))
+            .status == 400);
+  HttpReply chunked =
+      only("PUT /_node/logging HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+  CHECK(chunked.status == 400);
+  CHECK(std::string(parse(chunked.body)["error"]["message"].GetString()).find("Content-Length") != std::string::npos);
+  CHECK(only("HELLO\r\n\r\n").status == 400);
+  CHECK(only("GET http://example.com/ HTTP/1.1\r\n\r\n").status == 400);
+  CHECK(only("GET / HTTP/2.0\r\n\r\n").status == 400);
+  CHECK(only("GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n").status == 400);
+  CHECK(only("GET / HTTP/1.1\r\nNo colon here\r\n\r\n").status == 400);
+  CHECK(serve("GET / HTTP/1.1\r\nHost: x\r\n").empty());  // the peer closed mid-request: nothing to answer
+  CHECK(serve("").empty());
+
+  // basic auth
+  const std::string digest = api::wire::credentials_digest("logstash", "s3cUr3p4$$w0rd");
+  r = replies_in(serve(get_request("/") + get_request("/", "Authorization: Basic bG9nc3Rhc2g6d3Jvbmc=\r\n") +
+                           get_request("/", "Authorization: Bearer abc\r\n") +
+                           get_request("/_node", "Authorization: Basic bG9nc3Rhc2g6czNjVXIzcDQkJHcwcmQ=\r\n"),
+                       4096, digest));
+  REQUIRE(r.size() == 4);
+  CHECK(r[0].status == 401);
+  CHECK(r[0].headers["www-authenticate"] == "Basic realm=\"logstash-api\"");
+  CHECK(r[1].status == 401);
+  CHECK(r[2].status == 400);
+  CHECK(r[3].status == 200);
+  CHECK(parse(r[3].body).HasMember("pipelines"));
+
+  // wait_for_status is answered from the one snapshot
+  NodeSnapshot red = small_node();
+  red.status = "red";
+  r = replies_in(api::wire::serve_bytes(get_request("/?wait_for_status=green&timeout=1s"), "", red, kNow));
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].status == 408);
+}
+
+// ---- the server under attack --------------------------------------------------------------------
+
+namespace {
+
+// One reply from a plain connection within `limit`; status 0 when none came (or the connection
+// closed first).
+HttpReply reply_within(Client& c, std::chrono::milliseconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    const size_t head_end = c.buffer.find("\r\n\r\n");
+    if (head_end != std::string::npos) {
+      std::string head = c.buffer.substr(0, head_end);
+      for (char& ch : head) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      const size_t at = head.find("content-length: ");
+      const size_t length = at == std::string::npos ? 0 : std::stoul(head.substr(at + 16));
+      if (c.buffer.size() >= head_end + 4 + length) return read_reply(c.sock, c.buffer);
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return {};
+    pollfd p{c.sock.native_handle(), POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return {};
+    char chunk[4096];
+    const ssize_t n = ::recv(c.sock.native_handle(), chunk, sizeof chunk, 0);
+    if (n <= 0) return {};
+    c.buffer.append(chunk, static_cast<size_t>(n));
+  }
+}
+
+api::ApiServer::Limits quick_limits() {
+  api::ApiServer::Limits l;
+  l.idle_timeout_ms = 10'000;
+  l.request_timeout_ms = 10'000;
+  l.handshake_timeout_ms = 10'000;
+  l.write_timeout_ms = 10'000;
+  return l;
+}
+
+template <class Pred>
+bool eventually(Pred&& pred, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("api server: a head without end is refused at 8 KiB and closed", "[api]") {
+  const int p = free_port_pair();
+  api::ApiServer server(loopback(p, p), [] { return small_node(); });
+  server.set_limits(quick_limits());
+  std::string error;
+  capture_stderr([&] { REQUIRE(server.start(&error)); });
+  Client c(server.port());
+  asio::write(c.sock, asio::buffer("GET / HTTP/1.1\r\nX-Filler: " + std::string(9000, 'a')));  // never ends
+  HttpReply r = reply_within(c, std::chrono::seconds(5));
+  CHECK(r.status == 400);
+  CHECK(r.headers["connection"] == "close");
+  CHECK(r.body.find("8 KiB") != std::string::npos);
+  CHECK(c.closed_within(std::chrono::seconds(5)));
+  Client next(server.port());
+  CHECK(reply_within(next, std::chrono::seconds(0)).status == 0);  // nothing unasked
+  asio::write(next.sock, asio::buffer(get_request("/")));
+  CHECK(reply_within(next, std::chrono::seconds(5)).status == 200);
+}
+
+TEST_CASE("api server: a body over 64 KiB gets 413 before it is sent, and the connection closes", "[api]") {
+  const int p = free_port_pair();
+  api::ApiServer server(loopback(p, p), [] { return small_node(); });
+  server.set_limits(quick_limits());
+  std::string error;
+  capture_stderr([&] { REQUIRE(server.start(&error)); });
+  Client c(server.port());
+  asio::write(c.sock, asio::buffer(std::string("PUT /_node/logging HTTP/1.1\r\nContent-Length: 104857600\r\n\r\n")));
+  HttpReply r = reply_within(c, std::chrono::seconds(5));  // not one byte of the body sent
+  CHECK(r.status == 413);
+  CHECK(r.headers["connection"] == "close");
+  // a client that sends its 100 MB anyway is cut off long before the end
+  const int fd = c.sock.native_handle();
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  const std::string piece(64 * 1024, 'x');
+  size_t sent = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  while (sent < 104857600) {
+    const ssize_t n = ::send(fd, piece.data(), piece.size(), MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<size_t>(n);
+  }
+  CHECK(sent < 64u * 1024 * 1024);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+}
+
+TEST_CASE("api server: beyond max_connections the least recently active close and a request is still served",
+          "[api]") {
+  const int p = free_port_pair();
+  api::ApiServer server(loopback(p, p), [] { return small_node(); });
+  api::ApiServer::Limits limits = quick_limits();
+  limits.max_connections = 8;
+  server.set_limits(limits);
+  std::string error;
+  const std::string logged = capture_stderr([&] {
+    REQUIRE(server.start(&error));
+    // 64 connections that send nothing or half a request, as a flood would
+    std::vector<std::unique_ptr<Client>> flood;
+    for (int i = 0; i < 64; ++i) {
+      flood.push_back(std::make_unique<Client>(server.port()));
+      if (i % 2) asio::write(flood.back()->sock, asio::buffer(std::string("GET /_node HT")));
+    }
+    CHECK(eventually([&] { return server.counters().connections_shed >= 56; }));
+    CHECK(server.counters().connections_open <= 8);
+    // the oldest were closed, the newest are open
+    for (int i = 0; i < 48; ++i) CHECK(flood[i]->closed_within(std::chrono::seconds(2)));
+    CHECK_FALSE(flood[63]->closed_within(std::chrono::milliseconds(50)));
+    // a client that asks at once is served
+    Client normal(server.port());
+    asio::write(normal.sock, asio::buffer(get_request("/_node/stats/events")));
+    HttpReply r = reply_within(normal, std::chrono::seconds(5));
+    CHECK(r.status == 200);
+    CHECK(server.counters().connections_open <= 8);
+  });
+  // one warning at first, then counts: far fewer lines than closed connections
+  size_t lines = 0;
+  for (size_t at = logged.find("API connection limit reached"); at != std::string::npos;
+       at = logged.find("API connection limit reached", at + 1)) {
+    ++lines;
+  }
+  CHECK(lines >= 1);
+  CHECK(lines <= 3);
+  CHECK(logged.find(":max_connections=>8") != std::string::npos);
+}
+
+TEST_CASE("api server: a stalled TLS handshake is closed by the handshake timeout", "[api]") {
+  TempDir dir;
+  const std::string ks = (dir.path / "api.p12").string();
+  write_p12(ks, "keystore-secret");
+  const int p = free_port_pair();
+  settings::ApiSettings s = loopback(p, p);
+  s.ssl_enabled = true;
+  s.ssl_keystore_path = ks;
+  s.ssl_keystore_password = "keystore-secret";
+  api::ApiServer server(s, [] { return small_node(); });
+  api::ApiServer::Limits limits = quick_limits();
+  limits.handshake_timeout_ms = 300;
+  server.set_limits(limits);
+  std::string error;
+  capture_stderr([&] { REQUIRE(server.start(&error)); });
+
+  const auto t0 = std::chrono::steady_clock::now();
+  Client silent(server.port());  // connects, never says hello
+  Client half(server.port());    // a record header that announces 512 bytes, and 2 of them
+  asio::write(half.sock, asio::buffer(std::string("\x16\x03\x01\x02\x00\x01\x00", 7)));
+  CHECK(silent.closed_within(std::chrono::seconds(3)));
+  CHECK(half.closed_within(std::chrono::seconds(3)));
+  const auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(took >= std::chrono::milliseconds(250));
+  CHECK(took < std::chrono::seconds(3));
+
+  // a complete handshake is not cut: the connection then waits for requests under the idle timeout
+  asio::io_context io;
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  ctx.set_verify_mode(asio::ssl::verify_none);
+  asio::ssl::stream<tcp::socket> tls(io, ctx);
+  tls.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(p)));
+  tls.handshake(asio::ssl::stream_base::client);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  asio::write(tls, asio::buffer(get_request("/_node/stats/events")));
+  std::string buffer;
+  CHECK(read_reply(tls, buffer).status == 200);
+}
+
+TEST_CASE("api server: wrong credentials are answered late without blocking, counted, logged by count", "[api]") {
+  const int p = free_port_pair();
+  settings::ApiSettings s = loopback(p, p);
+  s.auth_type = "basic";
+  s.auth_basic_username = "logstash";
+  s.auth_basic_password = "s3cUr3p4$$w0rd";
+  api::ApiServer server(s, [] { return small_node(); });
+  api::ApiServer::Limits limits = quick_limits();
+  limits.auth_failure_delay_ms = 600;
+  limits.warning_interval_ms = 300;
+  server.set_limits(limits);
+  const std::string wrong = get_request("/", "Authorization: Basic bG9nc3Rhc2g6d3Jvbmc=\r\n");
+  const std::string right = get_request("/_node", "Authorization: Basic bG9nc3Rhc2g6czNjVXIzcDQkJHcwcmQ=\r\n");
+  std::string error;
+  const std::string logged = capture_stderr([&] {
+    REQUIRE(server.start(&error));
+    // a burst of 8 wrong attempts on 8 connections
+    std::vector<std::unique_ptr<Client>> attackers;
+    for (int i = 0; i < 8; ++i) attackers.push_back(std::make_unique<Client>(server.port()));
+    Client good(server.port());
+    const auto t0 = std::chrono::steady_clock::now();
+    for (auto& a : attackers) asio::write(a->sock, asio::buffer(wrong));
+    // meanwhile the I/O thread serves others at once
+    asio::write(good.sock, asio::buffer(right));
+    CHECK(reply_within(good, std::chrono::seconds(5)).status == 200);
+    CHECK(reply_within(*attackers[0], std::chrono::milliseconds(0)).status == 0);  // still held back
+    for (auto& a : attackers) {
+      HttpReply r = reply_within(*a, std::chrono::seconds(5));
+      CHECK(r.status == 401);
+      CHECK(r.headers["www-authenticate"] == "Basic realm=\"logstash-api\"");
+    }
+    const auto took = std::chrono::steady_clock::now() - t0;
+    CHECK(took >= std::chrono::milliseconds(590));  // each one waited
+    CHECK(took < std::chrono::milliseconds(8 * 600));  // but not one after the other
+    // no credentials at all and another scheme are not attempts: answered at once, not counted
+    Client other(server.port());
+    const auto t1 = std::chrono::steady_clock::now();
+    asio::write(other.sock, asio::buffer(get_request("/")));
+    CHECK(reply_within(other, std::chrono::seconds(5)).status == 401);
+    asio::write(other.sock, asio::buffer(get_request("/", "Authorization: Bearer abc\r\n")));
+    CHECK(reply_within(other, std::chrono::seconds(5)).status == 400);
+    CHECK(std::chrono::steady_clock::now() - t1 < std::chrono::milliseconds(590));
+    CHECK(server.counters().auth_failures == 8);
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));  // the interval's count is logged
+    server.stop();
+  });
+  // the first failure at once, then counts: 8 failures in far fewer lines
+  std::regex line_re("Wrong basic auth credentials on the API[^\\n]*:failures=>(\\d+)");
+  uint64_t total = 0;
+  size_t lines = 0;
+  for (auto it = std::sregex_iterator(logged.begin(), logged.end(), line_re); it != std::sregex_iterator(); ++it) {
+    total += std::stoull((*it)[1].str());
+    ++lines;
+  }
+  CHECK(total == 8);
+  CHECK(lines >= 2);
+  CHECK(lines <= 3);
+  CHECK(logged.find(":failures=>1, :last_client=>\"127.0.0.1\"") != std::string::npos);
+  CHECK(logged.find("s3cUr3p4") == std::string::npos);
+}
+
+TEST_CASE("api server: a request trickled byte by byte is closed by the request deadline", "[api]") {
+  const int p = free_port_pair();
+  api::ApiServer server(loopback(p, p), [] { return small_node(); });
+  api::ApiServer::Limits limits = quick_limits();
+  limits.request_timeout_ms = 300;
+  server.set_limits(limits);
+  std::string error;
+  capture_stderr([&] { REQUIRE(server.start(&error)); });
+  Client c(server.port());
+  // idle before the first byte: the idle timeout (10 s here) applies, not the request deadline
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const std::string request = get_request("/_node/stats/events");
+  const int fd = c.sock.native_handle();
+  const auto t0 = std::chrono::steady_clock::now();
+  size_t sent = 0;
+  bool closed = false;
+  while (sent < request.size()) {
+    if (::send(fd, request.data() + sent, 1, MSG_NOSIGNAL) != 1) break;
+    ++sent;
+    pollfd pfd{fd, POLLIN, 0};
+    if (::poll(&pfd, 1, 50) > 0) {
+      char ch;
+      const ssize_t n = ::recv(fd, &ch, 1, 0);
+      closed = n == 0 || (n < 0 && errno == ECONNRESET);
+      if (closed || n > 0) break;
+    }
+  }
+  const auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(closed);  // closed without an answer
+  CHECK(sent < request.size());
+  CHECK(took >= std::chrono::milliseconds(250));
+  CHECK(took < std::chrono::seconds(3));
+}
+
+TEST_CASE("api server: a client that does not take its answers is closed by the write timeout", "[api]") {
+  const int p = free_port_pair();
+  // answers of some 100 KB each, so that a few fill every socket buffer between server and client
+  NodeSnapshot wide = small_node();
+  for (int i = 0; i < 300; ++i) wide.pipelines.push_back(pipeline("p" + std::to_string(i), 1));
+  api::ApiServer server(loopback(p, p), [&] { return wide; });
+  api::ApiServer::Limits limits = quick_limits();
+  limits.write_timeout_ms = 300;
+  server.set_limits(limits);
+  std::string error;
+  capture_stderr([&] { REQUIRE(server.start(&error)); });
+  Client c(server.port());
+  const int fd = c.sock.native_handle();
+  std::string burst;
+  constexpr int kRequests = 200;
+  for (int i = 0; i < kRequests; ++i) burst += get_request("/_node/pipelines?pretty");
+  asio::write(c.sock, asio::buffer(burst));  // a few KB: the kernel takes them all
+  // the client reads nothing until the server gives up on it (its FIN or reset)
+  bool closed = false;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!closed && std::chrono::steady_clock::now() < until) {
+    pollfd pfd{fd, POLLRDHUP, 0};
+    closed = ::poll(&pfd, 1, 100) > 0 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+  }
+  // then what the server managed to send before
+  std::string got;
+  char chunk[65536];
+  for (ssize_t n; (n = ::recv(fd, chunk, sizeof chunk, MSG_DONTWAIT)) > 0;) got.append(chunk, static_cast<size_t>(n));
+  CHECK(closed);
+  size_t answers = 0;
+  for (size_t at = got.find("HTTP/1.1 200"); at != std::string::npos; at = got.find("HTTP/1.1 200", at + 1)) ++answers;
+  CHECK(answers < kRequests);
+  Client next(server.port());
+  asio::write(next.sock, asio::buffer(get_request("/")));
+  CHECK(reply_within(next, std::chrono::seconds(5)).status == 200);
+}
+
+TEST_CASE("api server: a failing snapshot is a 500 and a peer gone mid-answer is harmless", "[api]") {
+  const int p = free_port_pair();
+  std::atomic<int> calls{0};
+  api::ApiServer server(loopback(p, p), [&] {
+    if (++calls == 1) throw std::runtime_error("snapshot failed");
+    return small_node();
+  });
+  server.set_limits(quick_limits());
+  std::string error;
+  const std::string logged = capture_stderr([&] {
+    REQUIRE(server.start(&error));
+    Client c(server.port());
+    asio::write(c.sock, asio::buffer(get_request("/_node/stats")));
+    HttpReply r = reply_within(c, std::chrono::seconds(5));
+    CHECK(r.status == 500);
+    CHECK(r.body.find("snapshot failed") != std::string::npos);
+    // clients that ask and reset at once
+    for (int i = 0; i < 20; ++i) {
+      Client gone(server.port());
+      asio::write(gone.sock, asio::buffer(get_request("/_node/stats?pretty")));
+      linger l{1, 0};
+      setsockopt(gone.sock.native_handle(), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    }
+    asio::write(c.sock, asio::buffer(get_request("/_node/stats/events")));
+    CHECK(reply_within(c, std::chrono::seconds(5)).status == 200);
+  });
+  CHECK(logged.find("snapshot failed") != std::string::npos);
+}
+
+TEST_CASE("api server: the I/O thread runs 10 nice levels lower", "[api]") {
+  const int p = free_port_pair();
+  api::ApiServer server(loopback(p, p), [] { return small_node(); });
+  std::string error;
+  capture_stderr([&] { REQUIRE(server.start(&error)); });
+  errno = 0;
+  const int mine = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  REQUIRE(errno == 0);
+  // the nice values of the threads named as the API's (it names itself once it runs)
+  auto api_threads = [] {
+    std::vector<int> nices;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream comm(task.path() / "comm");
+      std::string name;
+      std::getline(comm, name);
+      if (name != "Api Webserver") continue;
+      std::ifstream stat_file(task.path() / "stat");
+      const std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+      std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+      std::string field;
+      for (int i = 3; i <= 19; ++i) fields >> field;  // after the name: state is field 3, nice 19
+      nices.push_back(std::stoi(field));
+    }
+    return nices;
+  };
+  const int expected = std::min(19, mine + 10);
+  CHECK(eventually([&] { return api_threads() == std::vector<int>{expected}; }));
+  CHECK(api_threads() == std::vector<int>{expected});
 }

@@ -248,12 +248,13 @@ TEST_CASE("beats decoder: hostile input closes with a reason", "[beats]") {
     std::string wire;
     DecodeError error;
     DecoderLimits limits{};
+    size_t windows_before = 0;  // complete windows decoded before the offending frame
   };
   DecoderLimits small;
   small.max_window_bytes = 1000;
   small.max_frame_bytes = 4096;
   small.max_window_events = 100;
-  std::string bomb_inner = W(1) + J(1, std::string(5000, ' ') + "{}");
+  std::string bomb_inner = W(1) + J(1, std::string(3000, ' ') + "{}");  // a valid frame, inflating past 1000
   std::string bad_zlib = "\x78\x5e\xde\xad\xbe\xef\x00\x11";
   std::string truncated_z = zlib(J(1, kHello)).substr(0, 10);
   const std::vector<Case> cases = {
@@ -264,7 +265,7 @@ TEST_CASE("beats decoder: hostile input closes with a reason", "[beats]") {
       {"ACK frame from the client", W(1) + "2A" + be(1), DecodeError::UnknownFrameType},
       {"J without W", J(1, kHello), DecodeError::UnexpectedFrame},
       {"W inside an incomplete window", W(2) + J(1, kHello) + W(1), DecodeError::UnexpectedFrame},
-      {"more events than announced", W(1) + C(J(1, kHello) + J(2, kWorld)), DecodeError::UnexpectedFrame},
+      {"more events than announced", W(1) + C(J(1, kHello) + J(2, kWorld)), DecodeError::UnexpectedFrame, {}, 1},
       {"D in a v2 window", W(1) + D(1, {{"a", "b"}}), DecodeError::VersionMismatch},
       {"J in a v1 window", W(1, '1') + J(1, kHello), DecodeError::VersionMismatch},
       {"J of length 0", W(1) + J(1, ""), DecodeError::EmptyPayload},
@@ -290,7 +291,7 @@ TEST_CASE("beats decoder: hostile input closes with a reason", "[beats]") {
   for (const auto& c : cases) {
     INFO(c.name);
     auto r = decode(c.wire, c.limits);
-    CHECK(r.windows.empty());
+    CHECK(r.windows.size() == c.windows_before);
     CHECK(r.error == c.error);
     CHECK_FALSE(r.message.empty());
     auto b = decode_bytewise(c.wire, c.limits);
@@ -347,4 +348,384 @@ TEST_CASE("beats decoder: a D frame arriving in many pieces is scanned once", "[
   REQUIRE(got);
   CHECK(w.last_seq == 7);
   CHECK(w.messages.at(0).pairs == 2000);
+}
+
+// ---- streaming inflate and the memory budget ------------------------------------------------------
+
+namespace {
+
+// Streaming zlib compression: the inflated data never needs to be held.
+class Deflater {
+ public:
+  explicit Deflater(int level) { REQUIRE(deflateInit(&zs_, level) == Z_OK); }
+  ~Deflater() { deflateEnd(&zs_); }
+  void add(std::string_view bytes) { run(bytes, Z_NO_FLUSH); }
+  std::string finish() {
+    run({}, Z_FINISH);
+    return std::move(out_);
+  }
+
+ private:
+  void run(std::string_view bytes, int flush) {
+    zs_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+    zs_.avail_in = static_cast<uInt>(bytes.size());
+    char buf[1 << 16];
+    int rc;
+    do {
+      zs_.next_out = reinterpret_cast<Bytef*>(buf);
+      zs_.avail_out = sizeof buf;
+      rc = deflate(&zs_, flush);
+      out_.append(buf, sizeof buf - zs_.avail_out);
+    } while (zs_.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
+  }
+  z_stream zs_{};
+  std::string out_;
+};
+
+// zlib of `n` bytes of `fill`.
+std::string zlib_of_fill(uint64_t n, char fill) {
+  Deflater d(9);
+  const std::string block(1 << 16, fill);
+  for (uint64_t done = 0; done < n; done += block.size())
+    d.add(std::string_view(block).substr(0, static_cast<size_t>(std::min<uint64_t>(block.size(), n - done))));
+  return d.finish();
+}
+
+std::string C_raw(std::string_view z, char v = '2') {
+  return std::string{v, 'C'} + be(static_cast<uint32_t>(z.size())) + std::string(z);
+}
+
+// A JSON object of exactly `n` bytes ({"m":"xxx..."}).
+std::string json_of(size_t n, char c = 'x') {
+  REQUIRE(n >= 8);
+  return "{\"m\":\"" + std::string(n - 8, c) + "\"}";
+}
+
+struct Budget {
+  explicit Budget(uint64_t conn_limit, uint64_t pool_limit = 1ull << 40, uint64_t floor = 4ull << 20)
+      : pool(std::make_shared<MemoryPool>(pool_limit, pool_limit / 4)),
+        account(std::make_shared<MemoryAccount>(pool, conn_limit, floor)) {}
+  std::shared_ptr<MemoryPool> pool;
+  std::shared_ptr<MemoryAccount> account;
+};
+
+}  // namespace
+
+TEST_CASE("beats decoder: a bomb of zeros fails at its first frame header, inflating little", "[beats]") {
+  const std::string bomb = zlib_of_fill(64ull << 20, '\0');  // ~64 KB inflating to 64 MiB
+  for (const std::string& wire : {W(1) + C_raw(bomb), C_raw(bomb)}) {
+    Budget b(64ull << 20);
+    FrameDecoder d(DecoderLimits{}, b.account);
+    d.feed(wire);
+    auto r = run(d);
+    CHECK(r.error == DecodeError::BadVersion);
+    CHECK(d.inflated_total() < (1u << 20));
+    CHECK(b.account->used() < (1u << 20));  // never held more than a chunk and the zlib state
+  }
+}
+
+TEST_CASE("beats decoder: a bomb of valid frames stops at the cap", "[beats]") {
+  // One window of 1000 events of 64 KiB each: 64 MiB inflated from about 70 KB.
+  std::string z;
+  {
+    Deflater def(1);
+    def.add(W(1000));
+    const std::string ev = json_of(64 * 1024, ' ');
+    for (uint32_t i = 1; i <= 1000; ++i) def.add(J(i, ev));
+    z = def.finish();
+  }
+  REQUIRE(z.size() < (1u << 20));
+  SECTION("the window payload limit (max_window_bytes)") {
+    DecoderLimits lim;
+    lim.max_window_bytes = 8ull << 20;
+    Budget b(64ull << 20);
+    FrameDecoder d(lim, b.account);
+    d.feed(C_raw(z));
+    auto r = run(d);
+    CHECK((r.error == DecodeError::WindowBytesExceeded || r.error == DecodeError::InflatedTooLarge));
+    CHECK(d.inflated_total() <= lim.max_window_bytes + (128u << 10));
+    CHECK(b.account->used() <= lim.max_window_bytes + (1u << 20));
+  }
+  SECTION("the connection's memory limit: Blocked, nothing more is taken, then fail_memory") {
+    Budget b(6ull << 20);
+    FrameDecoder d(DecoderLimits{}, b.account);
+    d.feed(C_raw(z));
+    Window w;
+    CHECK(d.next(w) == DecodeStatus::Blocked);
+    CHECK(d.refusal() == MemoryRefusal::Connection);
+    CHECK(b.account->used() <= (6u << 20));
+    const uint64_t inflated = d.inflated_total();
+    CHECK(inflated <= (6u << 20));
+    CHECK(d.next(w) == DecodeStatus::Blocked);  // retrying changes nothing
+    CHECK(d.inflated_total() == inflated);
+    d.fail_memory("over budget");
+    CHECK(d.next(w) == DecodeStatus::Error);
+    CHECK(d.error() == DecodeError::MemoryLimit);
+  }
+}
+
+TEST_CASE("beats decoder: past 8 MiB, a C frame inflating more than max_inflate_ratio times is a bomb",
+          "[beats]") {
+  SECTION("a bomb of valid frames (~1000:1) stops soon after the grace, long before the memory limit") {
+    std::string z;
+    {
+      Deflater def(9);
+      def.add(W(60000));
+      const std::string ev = json_of(512 * 1024, 'a');
+      for (uint32_t i = 1; i <= 200; ++i) def.add(J(i, ev));
+      z = def.finish();
+    }
+    Budget b(256ull << 20);
+    DecoderLimits lim;
+    lim.max_window_bytes = 256ull << 20;
+    FrameDecoder d(lim, b.account);
+    d.feed(C_raw(z));
+    auto r = run(d);
+    CHECK(r.error == DecodeError::InflateRatioExceeded);
+    CHECK(d.inflated_total() > lim.ratio_grace_bytes);
+    CHECK(d.inflated_total() < lim.ratio_grace_bytes + (1u << 20));
+    CHECK(r.message.find("max_inflate_ratio") != std::string::npos);
+  }
+  SECTION("16 MiB of identical log events (about 130:1 at level 9) pass") {
+    const std::string ev =
+        R"({"@timestamp":"2025-03-01T00:00:00.000Z","message":"GET /api/v1/orders 200 12ms","kubernetes":)"
+        R"({"namespace":"shop","pod":{"name":"orders-7d9f8c6b5-x2x9q"}},"log":{"file":{"path":"/var/log/)"
+        R"(containers/orders-7d9f8c6b5-x2x9q_shop_orders-0123456789abcdef.log"}},"stream":"stdout"})";
+    const uint32_t n = static_cast<uint32_t>((16u << 20) / ev.size());
+    Deflater def(9);
+    def.add(W(n));
+    for (uint32_t i = 1; i <= n; ++i) def.add(J(i, ev));
+    const std::string z = def.finish();
+    Budget b(256ull << 20);
+    DecoderLimits lim;
+    lim.max_window_bytes = 256ull << 20;
+    FrameDecoder d(lim, b.account);
+    d.feed(C_raw(z));
+    auto r = run(d);
+    CHECK(r.error == DecodeError::None);
+    REQUIRE(r.windows.size() == 1);
+    CHECK(r.windows[0].count == n);
+  }
+  SECTION("0 turns the ratio limit off") {
+    std::string z;
+    {
+      Deflater def(9);
+      def.add(W(40));
+      const std::string ev = json_of(512 * 1024, 'a');
+      for (uint32_t i = 1; i <= 40; ++i) def.add(J(i, ev));
+      z = def.finish();
+    }
+    Budget b(256ull << 20);
+    DecoderLimits lim;
+    lim.max_window_bytes = 256ull << 20;
+    lim.max_inflate_ratio = 0;
+    FrameDecoder d(lim, b.account);
+    d.feed(C_raw(z));
+    auto r = run(d);
+    CHECK(r.error == DecodeError::None);
+    CHECK(r.windows.size() == 1);
+  }
+}
+
+TEST_CASE("beats decoder: a C frame carrying many windows yields them one at a time", "[beats]") {
+  std::string inner;
+  const uint32_t n = 100000;
+  for (uint32_t i = 0; i < n; ++i) inner += W(1) + J(i + 1, R"({"n":1})");  // 23 bytes per window
+  const std::string wire = C_raw(zlib(inner, 9));
+  Budget b(64ull << 20);
+  FrameDecoder d(DecoderLimits{}, b.account);
+  d.feed(wire);
+  const uint64_t receive_buffer = d.buffer_capacity();
+  uint64_t peak = 0;
+  uint32_t got = 0;
+  std::vector<Window> held;  // the server keeps at most max_pending_windows (2) in flight
+  for (;;) {
+    Window w;
+    const auto s = d.next(w);
+    REQUIRE(s != DecodeStatus::Error);
+    REQUIRE(s != DecodeStatus::Blocked);
+    if (s == DecodeStatus::NeedMore) break;
+    ++got;
+    REQUIRE(w.last_seq == got);
+    held.push_back(std::move(w));
+    if (held.size() > 2) held.erase(held.begin());
+    peak = std::max(peak, b.account->used() - receive_buffer);
+  }
+  CHECK(got == n);
+  CHECK(d.inflated_total() == inner.size());
+  // Two windows in flight pin at most their chunks, plus the chunk being decoded and zlib: far
+  // from the 2.3 MB the C frame inflates to.
+  CHECK(peak < (400u << 10));
+  held.clear();
+}
+
+TEST_CASE("beats decoder: frames straddling chunk boundaries, fed byte by byte", "[beats]") {
+  // Sizes chosen to cut frames at every 64 KiB boundary in different places, with frames larger
+  // than a chunk (they get a chunk of their own size).
+  std::vector<std::string> expect;
+  std::string inner = W(12);
+  const size_t sizes[] = {65000, 500, 9, 70000, 200000, 131072, 65526, 8, 64 * 1024 + 3, 1000, 300000, 12};
+  uint32_t seq = 0;
+  for (size_t sz : sizes) {
+    expect.push_back(json_of(sz, static_cast<char>('a' + seq % 26)));
+    inner += J(++seq, expect.back());
+  }
+  std::vector<std::pair<std::string, std::string>> kv;
+  for (int i = 0; i < 3000; ++i) kv.emplace_back("key" + std::to_string(i), std::string(40, 'v'));
+  const std::string v1 = W(2, '1') + D(1, kv) + D(2, {{"line", "tail"}});
+  for (const std::string& wire : {C(inner, 1), C(v1, 1, '1')}) {
+    Budget b(64ull << 20);
+    auto r = [&] {
+      FrameDecoder d(DecoderLimits{}, b.account);
+      Result all;
+      for (char c : wire) {
+        REQUIRE(d.feed(std::string_view(&c, 1)));
+        Result one = run(d);
+        REQUIRE(one.error == DecodeError::None);
+        for (auto& w : one.windows) all.windows.push_back(std::move(w));
+      }
+      return all;
+    }();
+    REQUIRE(r.windows.size() == 1);
+    if (r.windows[0].version == 2) {
+      CHECK(payloads(r.windows[0]) == expect);
+    } else {
+      CHECK(r.windows[0].messages.size() == 2);
+      CHECK(r.windows[0].messages[0].pairs == 3000);
+    }
+    r.windows.clear();
+    CHECK(b.account->used() == 0);  // everything given back
+    CHECK(b.pool->used() == 0);
+  }
+}
+
+TEST_CASE("beats decoder: nested C frames stream too", "[beats]") {
+  std::string inner = W(40);
+  std::vector<std::string> expect;
+  for (uint32_t i = 1; i <= 40; ++i) {
+    expect.push_back(json_of(5000 + i * 997, static_cast<char>('a' + i % 26)));
+    inner += J(i, expect.back());
+  }
+  // The inner C frame's compressed bytes (stored blocks: level 0) span several outer chunks.
+  const std::string wire = C(C(inner, 0) + W(1) + J(1, kHello), 1);
+  for (bool bytewise : {false, true}) {
+    INFO("bytewise " << bytewise);
+    Budget b(64ull << 20);
+    auto r = bytewise ? decode_bytewise(wire) : [&] {
+      FrameDecoder d(DecoderLimits{}, b.account);
+      d.feed(wire);
+      return run(d);
+    }();
+    REQUIRE(r.error == DecodeError::None);
+    REQUIRE(r.windows.size() == 2);
+    CHECK(payloads(r.windows[0]) == expect);
+    CHECK(payloads(r.windows[1]) == std::vector<std::string>{kHello});
+  }
+  // Depth 3 still fails, and an inner C frame claiming more bytes than its container holds too.
+  CHECK(decode(W(1) + C(C(C(J(1, kHello))))).error == DecodeError::CompressionTooDeep);
+  std::string z = zlib(J(1, kHello));
+  CHECK(decode(W(1) + C(std::string{'2', 'C'} + be(static_cast<uint32_t>(z.size() + 50)) + z)).error ==
+        DecodeError::TruncatedCompressed);
+}
+
+TEST_CASE("beats decoder: the receive buffer grows on demand and is given back", "[beats]") {
+  Budget b(64ull << 20);
+  FrameDecoder d(DecoderLimits{}, b.account);
+  CHECK(d.buffer_capacity() == 0);  // nothing before the first byte
+  d.feed("2");
+  Window w;
+  CHECK(d.next(w) == DecodeStatus::NeedMore);
+  d.trim();
+  CHECK(d.buffer_capacity() <= 512);  // a partial frame: a small buffer
+  CHECK(b.account->used() == d.buffer_capacity());
+  // A 3 MiB frame arriving in 64 KiB reads: the buffer grows to hold it, then is freed.
+  const std::string big = W(1) + J(1, json_of(3u << 20)) + W(1) + J(1, kHello);
+  std::string rest = big.substr(1);
+  std::vector<Window> got;
+  while (!rest.empty()) {
+    const size_t n = std::min<size_t>(rest.size(), 64 * 1024);
+    auto area = d.prepare(n);
+    REQUIRE(area.size() == n);
+    std::copy_n(rest.data(), n, area.data());
+    d.commit(n);
+    rest.erase(0, n);
+    for (;;) {
+      const auto s = d.next(w);
+      REQUIRE(s != DecodeStatus::Error);
+      if (s == DecodeStatus::NeedMore) break;
+      got.push_back(std::move(w));
+    }
+    CHECK(d.buffer_capacity() <= (4u << 20) + (64u << 10));  // the frame's size, not double of it
+    d.trim();
+  }
+  REQUIRE(got.size() == 2);
+  CHECK(d.buffer_capacity() == 0);  // emptied: freed
+  got.clear();
+  CHECK(b.account->used() == d.buffer_capacity());
+}
+
+TEST_CASE("beats decoder: Blocked waits for windows to be given back, then goes on", "[beats]") {
+  // Windows of 1.2 MiB (12 events of 100 KiB); the connection may hold 3.5 MiB.
+  const std::string ev = json_of(100 * 1024);
+  std::string win = W(12);
+  for (uint32_t i = 1; i <= 12; ++i) win += J(i, ev);
+  Budget b(3584u << 10);
+  FrameDecoder d(DecoderLimits{}, b.account);
+  // Feeds in socket-sized reads, decoding as it goes; returns the first status that is not a window.
+  auto pump = [&](std::string_view bytes, std::vector<Window>& out) {
+    DecodeStatus s = DecodeStatus::NeedMore;
+    while (!bytes.empty() || s == DecodeStatus::Window) {
+      if (!bytes.empty()) {
+        const size_t n = std::min<size_t>(bytes.size(), 64 * 1024);
+        REQUIRE(d.feed(bytes.substr(0, n)));
+        bytes.remove_prefix(n);
+      }
+      for (;;) {
+        Window w;
+        s = d.next(w);
+        if (s != DecodeStatus::Window) break;
+        out.push_back(std::move(w));
+      }
+      if (s != DecodeStatus::NeedMore) return s;
+      d.trim();
+    }
+    return s;
+  };
+  std::vector<Window> held;  // windows waiting for the "executor"
+  REQUIRE(pump(win + win, held) == DecodeStatus::NeedMore);
+  REQUIRE(held.size() == 2);
+  CHECK(b.account->used() >= (2350u << 10));  // both windows' copies
+  CHECK(pump(C(win), held) == DecodeStatus::Blocked);  // the third window does not fit beside them
+  CHECK(d.refusal() == MemoryRefusal::Connection);
+  Window w3;
+  CHECK(d.next(w3) == DecodeStatus::Blocked);  // nothing changes until memory comes back
+  const auto expect = payloads(held[0]);
+  held.erase(held.begin());  // the executor is done with the first window
+  REQUIRE(d.next(w3) == DecodeStatus::Window);
+  CHECK(payloads(w3) == expect);
+  CHECK(d.next(w3) == DecodeStatus::NeedMore);
+  CHECK(b.account->used() <= (3584u << 10));
+}
+
+TEST_CASE("beats memory: pool, floor and reserve", "[beats]") {
+  auto pool = std::make_shared<MemoryPool>(100, 25);
+  MemoryAccount big(pool, 80, 10), small(pool, 80, 10);
+  CHECK(big.charge(70));    // above its floor: up to 100 - 25
+  CHECK_FALSE(big.charge(6));  // 76 > 75: the reserve is for connections under their floor
+  CHECK(big.refusal() == MemoryRefusal::Pool);
+  CHECK(small.charge(10));  // under its floor: the whole pool
+  CHECK(pool->used() == 80);
+  CHECK_FALSE(small.charge(1));  // 11 > floor, and the pool is past 75
+  CHECK(small.refusal() == MemoryRefusal::Pool);
+  MemoryAccount third(pool, 80, 30);
+  CHECK(third.charge(20));
+  CHECK_FALSE(third.charge(1));  // the pool is full
+  CHECK_FALSE(big.charge(11));   // its own limit (80) first
+  CHECK(big.refusal() == MemoryRefusal::Connection);
+  big.release(70);
+  small.release(10);
+  third.release(20);
+  CHECK(pool->used() == 0);
+  CHECK(pool->peak() == 100);
+  CHECK(big.used() == 0);
 }

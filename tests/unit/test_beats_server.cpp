@@ -7,14 +7,18 @@
 #include <zlib.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -125,8 +129,13 @@ class Client {
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
   }
+  struct Adopt {};
+  Client(int connected_fd, Adopt) : fd_(connected_fd) {}
   ~Client() { ::close(fd_); }
   void shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+  bool try_send(std::string_view bytes) {
+    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+  }
   void send(std::string_view bytes) {
     while (!bytes.empty()) {
       const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
@@ -275,4 +284,259 @@ TEST_CASE("beats server: a client that half-closes still gets its ACKs", "[beats
   CHECK(acks == A(1) + A(1) + A(1) + A(1));
   CHECK(c.closed_within(3s));
   CHECK(r.ctx.count() == 4);
+}
+
+// ---- memory budget and connection limits -----------------------------------------------------------
+
+namespace {
+
+// zlib of W(count) and `count` J frames of `event_bytes` spaces each, without holding them.
+std::string valid_bomb(uint32_t count, size_t event_bytes) {
+  z_stream zs{};
+  REQUIRE(deflateInit(&zs, 1) == Z_OK);
+  std::string out;
+  char buf[1 << 16];
+  auto add = [&](std::string_view in, int flush) {
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    int rc;
+    do {
+      zs.next_out = reinterpret_cast<Bytef*>(buf);
+      zs.avail_out = sizeof buf;
+      rc = deflate(&zs, flush);
+      out.append(buf, sizeof buf - zs.avail_out);
+    } while (zs.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
+  };
+  const std::string ev = "{\"m\":\"" + std::string(event_bytes - 8, ' ') + "\"}";
+  for (uint32_t i = 1; i <= count; ++i) add(J(i, ev), Z_NO_FLUSH);
+  add({}, Z_FINISH);
+  deflateEnd(&zs);
+  return W(count) + std::string{'2', 'C'} + be(static_cast<uint32_t>(out.size())) + out;
+}
+
+bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds d) {
+  const auto deadline = std::chrono::steady_clock::now() + d;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return cond();
+}
+
+}  // namespace
+
+TEST_CASE("beats server: idle connections hold no read buffer", "[beats]") {
+  Running r;
+  std::vector<std::unique_ptr<Client>> idle, one_byte;
+  for (int i = 0; i < 50; ++i) idle.push_back(std::make_unique<Client>(r.port));
+  for (int i = 0; i < 50; ++i) {
+    one_byte.push_back(std::make_unique<Client>(r.port));
+    one_byte.back()->send("2");
+  }
+  REQUIRE(wait_until([&] { return r.server->stats().connections == 100; }, 3s));
+  std::this_thread::sleep_for(200ms);
+  // Only the 50 one-byte connections hold a (smallest) receive buffer.
+  CHECK(r.server->stats().memory_used <= 50 * 512);
+  CHECK(r.server->stats().memory_used > 0);
+  one_byte.clear();
+  idle.clear();
+  CHECK(wait_until([&] { return r.server->stats().connections == 0 && r.server->stats().memory_used == 0; }, 3s));
+}
+
+TEST_CASE("beats server: a decompression bomb closes only its connection; the others are acknowledged",
+          "[beats]") {
+  ServerSettings s;
+  s.connection_memory_limit = 8u << 20;
+  s.memory_limit = 24u << 20;
+  s.limits.max_window_bytes = 256u << 20;  // leave it to the memory budget
+  Running r(s, 2);
+  const std::string bomb = valid_bomb(2000, 64 * 1024);  // 128 MiB inflated, ~130 KB sent
+  Client good(r.port);
+  good.send(W(1) + J(1, kEvent));
+  CHECK(good.read(6) == A(1));
+  std::vector<std::unique_ptr<Client>> bombs;
+  for (int i = 0; i < 4; ++i) {
+    bombs.push_back(std::make_unique<Client>(r.port));
+    bombs.back()->send(bomb);
+  }
+  // An ordinary connection goes on being served while the bombs blow up.
+  for (uint32_t i = 0; i < 20; ++i) {
+    good.send(W(2) + C(J(1, kEvent) + J(2, kEvent)));
+    CHECK(good.read(6) == A(2));
+  }
+  for (auto& b : bombs) CHECK(b->closed_within(5s));
+  CHECK(r.server->stats().memory_closes == 4);
+  CHECK(r.server->stats().memory_peak <= s.memory_limit);
+  CHECK(r.ctx.count() == 41);  // nothing of the bombs was queued
+  // Everything is given back once the bombs are gone (the good connection is idle).
+  CHECK(wait_until([&] { return r.server->stats().memory_used == 0; }, 3s));
+  good.send(W(1) + J(1, kEvent));
+  CHECK(good.read(6) == A(1));
+}
+
+TEST_CASE("beats server: over its memory limit, a connection with windows in flight waits", "[beats]") {
+  // Windows of ~1.2 MiB; the connection may hold 3 MiB: with two windows waiting for the queue it
+  // cannot decode a third, so it stops reading and resumes once one is done, without an error.
+  ServerSettings s;
+  s.connection_memory_limit = 3u << 20;
+  Running r(s);
+  r.ctx.set_open(false);
+  const std::string ev = "{\"message\":\"" + std::string(100 * 1024, 'x') + "\"}";
+  std::string win = W(12);
+  for (uint32_t i = 1; i <= 12; ++i) win += J(i, ev);
+  Client c(r.port);
+  c.send(win + win + win + win);
+  std::this_thread::sleep_for(500ms);
+  CHECK(r.server->stats().memory_used <= s.connection_memory_limit);
+  r.ctx.set_open(true);
+  std::string acks;
+  while (acks.size() < 24) {
+    const std::string f = c.read(6, 5s);
+    if (f.size() != 6) break;
+    if (f != A(0)) acks += f;
+  }
+  CHECK(acks == A(12) + A(12) + A(12) + A(12));
+  CHECK(r.server->stats().memory_closes == 0);
+  CHECK(r.ctx.wait_count(48, 2s));
+}
+
+TEST_CASE("beats server: at max_connections the connection longest without a window is evicted", "[beats]") {
+  ServerSettings s;
+  s.max_connections = 3;
+  Running r(s);
+  Client a(r.port);
+  Client trickler(r.port);
+  Client c(r.port);
+  REQUIRE(wait_until([&] { return r.server->stats().connections == 3; }, 2s));
+  trickler.send(W(1) + J(1, kEvent).substr(0, 5));  // never completes its window
+  a.send(W(1) + J(1, kEvent));
+  CHECK(a.read(6) == A(1));
+  c.send(W(1) + J(1, kEvent));
+  CHECK(c.read(6) == A(1));
+  // Order by last completed window: trickler (never), a, c.
+  Client d(r.port);
+  CHECK(trickler.closed_within(2s));
+  d.send(W(1) + J(1, kEvent));
+  CHECK(d.read(6) == A(1));
+  Client e(r.port);
+  CHECK(a.closed_within(2s));
+  c.send(W(1) + J(1, kEvent));
+  CHECK(c.read(6) == A(1));
+  CHECK(r.server->stats().connections_evicted == 2);
+  CHECK(r.server->stats().connections == 3);
+}
+
+TEST_CASE("beats server: connections with windows in flight are not evicted; else the newcomer is refused",
+          "[beats]") {
+  ServerSettings s;
+  s.max_connections = 2;
+  Running r(s);
+  r.ctx.set_open(false);  // windows stay in flight
+  Client a(r.port);
+  a.send(W(1) + J(1, kEvent));
+  REQUIRE(wait_until([&] { return r.server->stats().connections == 1; }, 2s));
+  Client idle(r.port);
+  REQUIRE(wait_until([&] { return r.server->stats().connections == 2; }, 2s));
+  std::this_thread::sleep_for(100ms);
+  Client b(r.port);  // evicts `idle`, not `a` (older, but waiting for the queue)
+  CHECK(idle.closed_within(2s));
+  b.send(W(1) + J(1, kEvent));
+  std::this_thread::sleep_for(200ms);
+  Client late(r.port);  // both have windows in flight: the newcomer is closed
+  CHECK(late.closed_within(2s));
+  CHECK(r.server->stats().connections_refused == 1);
+  r.ctx.set_open(true);
+  auto final_ack = [](Client& cl) {
+    for (int i = 0; i < 50; ++i) {
+      const std::string f = cl.read(6, 3s);
+      if (f != A(0)) return f == A(1);
+    }
+    return false;
+  };
+  CHECK(final_ack(a));
+  CHECK(final_ack(b));
+}
+
+TEST_CASE("beats server: a client trickling a window holds no executor and no window slot", "[beats]") {
+  ServerSettings s;
+  Running r(s, 1);  // one executor thread for every connection
+  Client slow(r.port);
+  const std::string window = W(2) + J(1, kEvent) + J(2, kEvent);
+  std::atomic<bool> stop{false};
+  std::thread trickle([&] {  // (no Catch assertions off the main thread)
+    for (size_t i = 0; i + 1 < window.size() && !stop; ++i) {
+      if (!slow.try_send(window.substr(i, 1))) break;
+      std::this_thread::sleep_for(20ms);
+    }
+  });
+  Client fast(r.port);
+  const auto start = std::chrono::steady_clock::now();
+  for (uint32_t i = 0; i < 20; ++i) {
+    fast.send(W(1) + J(1, kEvent));
+    REQUIRE(fast.read(6, 2s) == A(1));
+  }
+  CHECK(std::chrono::steady_clock::now() - start < 2s);
+  CHECK(r.ctx.count() == 20);  // nothing of the incomplete window reached the executor
+  stop = true;
+  trickle.join();
+}
+
+TEST_CASE("beats server: accept errors back off instead of spinning", "[beats]") {
+  Running r;
+  // A client socket, then no file descriptor left for accept(): the server's accept fails with
+  // EMFILE for as long as the limit stays low.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  rlimit old{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &old) == 0);
+  const int lowest_free = ::dup(0);  // descriptors are allocated lowest first
+  REQUIRE(lowest_free >= 0);
+  ::close(lowest_free);
+  rlimit low = old;
+  low.rlim_cur = static_cast<rlim_t>(lowest_free);  // no new descriptor at all
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(r.port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  std::this_thread::sleep_for(1s);
+  const uint64_t errors = r.server->stats().accept_errors;
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &old) == 0);
+  REQUIRE(rc == 0);
+  CHECK(errors >= 2);
+  CHECK(errors <= 20);  // ~10 per second with the 100 ms back-off, not a busy loop
+  // Once descriptors are available again the waiting connection is accepted and served.
+  Client c(fd, Client::Adopt{});
+  c.send(W(1) + J(1, kEvent));
+  CHECK(c.read(6, 3s) == A(1));
+}
+
+TEST_CASE("beats server: connections parking open windows are closed to serve one under its floor", "[beats]") {
+  // The pool (8 MiB) is filled by connections that each hold an open window of 2.4 MiB (under the
+  // 4 MiB floor) and then say nothing. A connection arriving later still gets its window through:
+  // the one that has held memory longest without completing a window is closed for it.
+  ServerSettings s;
+  s.memory_limit = 8u << 20;
+  s.connection_memory_limit = 8u << 20;
+  Running r(s);
+  const std::string ev = "{\"message\":\"" + std::string(200 * 1024, 'x') + "\"}";
+  std::string parked = W(100);
+  for (uint32_t i = 1; i <= 12; ++i) parked += J(i, ev);  // 12 of 100 events: the window stays open
+  std::vector<std::unique_ptr<Client>> parkers;
+  for (int i = 0; i < 3; ++i) {
+    parkers.push_back(std::make_unique<Client>(r.port));
+    parkers.back()->send(parked);
+    std::this_thread::sleep_for(50ms);
+  }
+  REQUIRE(wait_until([&] { return r.server->stats().memory_used >= (7u << 20); }, 3s));
+  std::this_thread::sleep_for(1200ms);  // they have been stuck for over a second
+  Client good(r.port);
+  std::string win = W(8);
+  for (uint32_t i = 1; i <= 8; ++i) win += J(i, ev);  // 1.6 MiB
+  good.send(win);
+  CHECK(good.read(6, 3s) == A(8));
+  CHECK(r.server->stats().memory_evictions >= 1);
+  CHECK(parkers[0]->closed_within(2s));  // the oldest went first
+  CHECK(r.server->stats().memory_peak <= s.memory_limit);
 }

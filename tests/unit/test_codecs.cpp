@@ -146,6 +146,38 @@ TEST_CASE("json_lines codec: decode_size_limit_bytes", "[codec][json_lines]") {
   CHECK(field(*evs[2], "b") == "2");
 }
 
+TEST_CASE("json_lines codec: an over-long line's tail is skipped even when a multi-byte delimiter straddles reads",
+          "[codec][json_lines]") {
+  auto c = codec("json_lines", {{"decode_size_limit_bytes", num(8)}, {"delimiter", str("||")}});
+  auto evs = decode(*c, {"0123456789ab", "cdef|", "|{\"b\":2}||"});
+  REQUIRE(evs.size() == 2);
+  CHECK(field(*evs[0], "message") == "01234567");
+  CHECK(evs[0]->has_tag("_jsonparsetoobigfailure"));
+  CHECK(field(*evs[1], "b") == "2");
+}
+
+TEST_CASE("line codec: decode_size_limit_bytes cuts an endless line, then decoding goes on", "[codec][line]") {
+  const auto* entry = Registry::builtin().find(PluginKind::Codec, "line");
+  REQUIRE(entry != nullptr);
+  REQUIRE(entry->schema.find("decode_size_limit_bytes") != nullptr);
+  CHECK(entry->schema.find("decode_size_limit_bytes")->default_value->integer == (int64_t{16} << 20));
+  auto c = codec("line", {{"decode_size_limit_bytes", num(10)}});
+  // 1 MiB without a delimiter, fed in 4 KiB reads: the codec holds at most the limit plus one read.
+  std::vector<std::string> chunks{"short\n"};
+  for (int i = 0; i < 256; ++i) chunks.push_back(std::string(4096, 'x'));
+  chunks.push_back("tail\nnext line\n");
+  std::vector<std::unique_ptr<Event>> evs;
+  Codec::Sink sink = [&](std::unique_ptr<Event> e) { evs.push_back(std::move(e)); };
+  for (const auto& ch : chunks) c->decode(ch, sink);
+  c->flush(sink);
+  REQUIRE(evs.size() == 3);
+  CHECK(field(*evs[0], "message") == "short");
+  CHECK(field(*evs[1], "message") == "xxxxxxxxxx");
+  CHECK(evs[1]->has_tag("_linetoobigfailure"));
+  CHECK(field(*evs[2], "message") == "next line");
+  CHECK_FALSE(evs[2]->has_tag("_linetoobigfailure"));
+}
+
 TEST_CASE("encode: json has no delimiter, json_lines ends with it", "[codec][encode]") {
   auto e = ev(R"({"@timestamp":"2015-12-07T11:37:00.000Z","@version":"1","foo":"bar","baz":{"bah":["a","b","c"]}})");
   const std::string j = R"({"@timestamp":"2015-12-07T11:37:00.000Z","@version":"1","foo":"bar","baz":{"bah":["a","b","c"]}})";

@@ -5,10 +5,13 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <future>
+#include <set>
+#include <thread>
 
 using namespace sluice;
 using namespace sluice::testutil;
@@ -320,6 +323,94 @@ TEST_CASE("tcp: stop() with idle open connections returns promptly", "[input][tc
   in->stop();
   CHECK(r.finished_within(std::chrono::seconds(5)));
   for (int fd : fds) ::close(fd);
+}
+
+namespace {
+
+// True if the peer closed `fd` within `d` (reads and drops whatever arrives).
+bool closed_by_peer(int fd, std::chrono::milliseconds d) {
+  const auto deadline = std::chrono::steady_clock::now() + d;
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 50) <= 0) continue;
+    char buf[256];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("tcp: client_inactivity_timeout closes idle connections (Sluice only; off by default)", "[input][tcp]") {
+  CHECK_THROWS_AS(tcp_input({{"client_inactivity_timeout", num(-1)}}), PluginConfigError);
+  auto in = tcp_input({{"client_inactivity_timeout", ConfigValue::make_float(0.5)}});
+  in->start();
+  CollectingContext ctx;
+  Runner r(*in, ctx);
+  const uint16_t port = port_of(*in);
+  int idle = connect_loopback(port);
+  int partial = connect_loopback(port);
+  int busy = connect_loopback(port);
+  send_all(partial, "no newline yet");
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 12; ++i) {  // 1.2 s of a line every 100 ms
+    send_all(busy, "tick\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(closed_by_peer(idle, std::chrono::milliseconds(100)));
+  CHECK(closed_by_peer(partial, std::chrono::milliseconds(100)));
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(450));
+  CHECK_FALSE(closed_by_peer(busy, std::chrono::milliseconds(100)));
+  REQUIRE(ctx.wait_for(13) >= 13);  // 12 ticks and the partial line, flushed on close
+  int partial_events = 0;
+  for (auto& e : ctx.take()) partial_events += field(*e, "message") == "no newline yet";
+  CHECK(partial_events == 1);
+  in->stop();
+  CHECK(r.finished_within(std::chrono::seconds(5)));
+  for (int fd : {idle, partial, busy}) ::close(fd);
+
+  // Without the option, idle connections stay open (Logstash's behaviour).
+  auto plain = tcp_input();
+  plain->start();
+  CollectingContext ctx2;
+  Runner r2(*plain, ctx2);
+  int quiet = connect_loopback(port_of(*plain));
+  CHECK_FALSE(closed_by_peer(quiet, std::chrono::milliseconds(700)));
+  plain->stop();
+  CHECK(r2.finished_within(std::chrono::seconds(5)));
+  ::close(quiet);
+}
+
+TEST_CASE("tcp: at max_connections the connection longest without an event is closed", "[input][tcp]") {
+  auto in = tcp_input({{"max_connections", num(2)}});
+  in->start();
+  CollectingContext ctx;
+  Runner r(*in, ctx);
+  const uint16_t port = port_of(*in);
+  int trickler = connect_loopback(port);
+  int a = connect_loopback(port);
+  send_all(trickler, "slo");  // never completes its line
+  send_all(a, "a1\n");
+  REQUIRE(ctx.wait_for(1) >= 1);
+  int b = connect_loopback(port);  // evicts the trickler (it connected first and completed nothing)
+  CHECK(closed_by_peer(trickler, std::chrono::seconds(2)));
+  send_all(b, "b1\n");
+  REQUIRE(ctx.wait_for(3) >= 3);  // a1, the trickler's partial line (flushed on close), b1
+  send_all(a, "a2\n");
+  REQUIRE(ctx.wait_for(4) >= 4);
+  int c = connect_loopback(port);  // now b has gone longest without an event
+  CHECK(closed_by_peer(b, std::chrono::seconds(2)));
+  CHECK_FALSE(closed_by_peer(a, std::chrono::milliseconds(200)));
+  send_all(c, "c1\n");
+  REQUIRE(ctx.wait_for(5) >= 5);
+  std::set<std::string> msgs;
+  for (auto& e : ctx.take()) msgs.insert(field(*e, "message"));
+  CHECK(msgs == std::set<std::string>{"a1", "a2", "b1", "c1", "slo"});
+  CHECK_THROWS_AS(tcp_input({{"max_connections", num(-3)}}), PluginConfigError);
+  in->stop();
+  CHECK(r.finished_within(std::chrono::seconds(5)));
+  for (int fd : {trickler, a, b, c}) ::close(fd);
 }
 
 TEST_CASE("tcp: a port in use is a start error", "[input][tcp]") {

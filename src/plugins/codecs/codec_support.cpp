@@ -6,8 +6,6 @@
 #include "event/utf8.hpp"
 #include "sluice/log.hpp"
 
-#include <rapidjson/error/en.h>
-
 #include <vector>
 
 namespace sluice::codecs {
@@ -141,18 +139,20 @@ void append_formatted(const Event& e, const std::optional<Template>& format, std
 // ---- JSON to events ----------------------------------------------------------------------------
 namespace {
 
-constexpr unsigned kParseFlags = rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseFullPrecisionFlag;
-
 bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-std::string parse_error_text(rapidjson::ParseErrorCode code, size_t offset) {
-  return std::string(rapidjson::GetParseError_En(code)) + " (at byte " + std::to_string(offset) + ")";
+// The codecs' historical text for a parse error of the array and `target` cases; nesting beyond
+// kMaxJsonDepth says so ("JSON nested deeper than 1000 levels at offset N").
+std::string parse_error_text(const JsonError& e) {
+  if (e.too_deep()) return e.message();
+  return e.reason() + " (at byte " + std::to_string(e.offset) + ")";
 }
 
-// An event holding `v` (allocated in any allocator) as its root, or at `target`.
+// An event holding `v` (allocated in another pool) as its root, or at `target`. copy_value walks
+// without recursion.
 std::unique_ptr<Event> event_from_value(const Value& v, const std::optional<FieldRef>& target, std::string* error) {
   auto ev = std::make_unique<Event>();
-  Value copy(v, ev->allocator());
+  Value copy = copy_value(v, ev->allocator());
   if (target) {
     if (ev->set(*target, std::move(copy)) != SetResult::Ok) {
       *error = "could not set the target field " + target->text();
@@ -189,16 +189,15 @@ bool json_to_events(std::string_view json, const std::optional<FieldRef>& target
     *error = "JSON must contain an object or an array";
     return false;
   }
+  // These two cases read the first document and ignore what follows it (as they always have).
+  JsonError parse_error;
   if (first == '{') {
     auto ev = std::make_unique<Event>();
-    Document doc(&ev->allocator());
-    doc.Parse<kParseFlags>(json.data(), json.size());
-    if (doc.HasParseError()) {
-      *error = parse_error_text(doc.GetParseError(), doc.GetErrorOffset());
+    Value v;
+    if (!parse_json(json, ev->allocator(), &v, JsonSyntax::DocumentPrefix, &parse_error)) {
+      *error = parse_error_text(parse_error);
       return false;
     }
-    Value v;
-    v.Swap(doc);
     if (ev->set(*target, std::move(v)) != SetResult::Ok) {
       *error = "could not set the target field " + target->text();
       return false;
@@ -208,22 +207,26 @@ bool json_to_events(std::string_view json, const std::optional<FieldRef>& target
     return true;
   }
   // An array: every element becomes an event; one bad element fails the whole document (Logstash
-  // builds all events before yielding any).
-  Document doc;
-  doc.Parse<kParseFlags>(json.data(), json.size());
-  if (doc.HasParseError()) {
-    *error = parse_error_text(doc.GetParseError(), doc.GetErrorOffset());
+  // builds all events before yielding any). The array is parsed into a scratch pool; the elements
+  // are checked first (without a target only objects qualify; with one, each trial event is
+  // dropped at once), then each event is built in its own pool and handed over before the next,
+  // so that a huge array never holds more than one event here.
+  Allocator scratch(kEventPoolChunk);
+  Value doc;
+  if (!parse_json(json, scratch, &doc, JsonSyntax::DocumentPrefix, &parse_error)) {
+    *error = parse_error_text(parse_error);
     return false;
   }
-  std::vector<std::unique_ptr<Event>> events;
-  events.reserve(doc.Size());
-  for (rapidjson::SizeType k = 0; k < doc.Size(); ++k) {
-    auto ev = event_from_value(doc[k], target, error);
-    if (!ev) return false;
-    events.push_back(std::move(ev));
+  for (const Value& element : doc.GetArray()) {
+    if (target ? event_from_value(element, target, error) == nullptr : !element.IsObject()) {
+      if (!target) *error = "JSON array elements must be objects";
+      return false;
+    }
   }
-  for (auto& ev : events) sink(std::move(ev));
-  *emitted = events.size();
+  for (const Value& element : doc.GetArray()) {
+    sink(event_from_value(element, target, error));
+    ++*emitted;
+  }
   return true;
 }
 
@@ -231,6 +234,17 @@ std::unique_ptr<Event> parse_failure_event(std::string_view text, std::string_vi
   auto ev = std::make_unique<Event>();
   (void)ev->set_string(ref_message(), text);
   ev->tag(tag);
+  return ev;
+}
+
+std::unique_ptr<Event> json_failure_event(std::string_view text) {
+  if (text.size() <= kMaxFailureMessageBytes) return parse_failure_event(text);
+  // Keep whole UTF-8 characters: step back over continuation bytes (at most three).
+  size_t cut = kMaxFailureMessageBytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80 && kMaxFailureMessageBytes - cut < 3) --cut;
+  auto ev = parse_failure_event(text.substr(0, cut));
+  static const FieldRef size_ref = *FieldRef::parse(kOriginalBytesField);
+  (void)ev->set(size_ref, Value(static_cast<uint64_t>(text.size())));
   return ev;
 }
 

@@ -101,6 +101,63 @@ class LineBuffer {
   std::string partial_;
 };
 
+// A LineBuffer whose pending line may not grow past `limit` bytes (0: no limit), for the codecs'
+// `decode_size_limit_bytes`: a longer line is handed to on_too_big(first `limit` bytes) once, and
+// the rest of it, up to and including the next delimiter, is skipped. Memory per stream stays
+// within `limit` plus one read.
+class BoundedLines {
+ public:
+  BoundedLines(std::string delimiter, size_t limit) : lines_(std::move(delimiter)), limit_(limit) {}
+
+  template <class F, class G>
+  void extract(std::string_view data, F&& on_line, G&& on_too_big) {
+    if (skipping_) {
+      // The tail of an over-long line; a multi-byte delimiter may straddle two reads.
+      const std::string& d = lines_.delimiter();
+      tail_.append(data);
+      const size_t pos = tail_.find(d);
+      if (pos == std::string::npos) {
+        if (tail_.size() >= d.size()) tail_.erase(0, tail_.size() - (d.size() - 1));
+        return;
+      }
+      skipping_ = false;
+      std::string rest = tail_.substr(pos + d.size());
+      tail_.clear();
+      extract(rest, on_line, on_too_big);
+      return;
+    }
+    lines_.extract(data, [&](std::string_view line) {
+      if (limit_ > 0 && line.size() > limit_) {
+        on_too_big(line.substr(0, limit_));
+      } else {
+        on_line(line);
+      }
+    });
+    if (limit_ > 0 && lines_.pending() > limit_) {
+      std::string rest = lines_.flush();
+      on_too_big(std::string_view(rest).substr(0, limit_));
+      skipping_ = true;
+      tail_.clear();
+    }
+  }
+  // End of stream: the pending line (empty when none, or when an over-long line was being skipped).
+  std::string flush() {
+    const bool was_skipping = skipping_;
+    skipping_ = false;
+    tail_.clear();
+    std::string rest = lines_.flush();
+    if (was_skipping) rest.clear();
+    return rest;
+  }
+  size_t limit() const { return limit_; }
+
+ private:
+  LineBuffer lines_;
+  size_t limit_;
+  bool skipping_ = false;
+  std::string tail_;  // while skipping: the last bytes seen, in case the delimiter straddles reads
+};
+
 // ---- Event#to_s --------------------------------------------------------------------------------
 // `"<@timestamp> <host> <message>"`; a missing or null host/message prints `%{host}` / `%{message}`;
 // values in Java's toString form (a map host prints `{name=x}`, a list `[a, b]`).
@@ -116,11 +173,19 @@ void append_formatted(const Event& e, const std::optional<Template>& format, std
 // Logstash's Event.from_json: blank text gives no event; an object gives one event; an array gives
 // one event per element (each must be an object); anything else (or invalid JSON) is an error, in
 // which case nothing is emitted, false is returned and *error says why. With `target`, the parsed
-// value is stored at that field of a fresh event instead of becoming the event's root.
+// value is stored at that field of a fresh event instead of becoming the event's root. The events
+// of an array are handed to `sink` one by one as they are built (all elements are checked first).
 bool json_to_events(std::string_view json, const std::optional<FieldRef>& target, const Codec::Sink& sink,
                     size_t* emitted, std::string* error);
 // The event Logstash makes of text that failed to parse: `message` = text, tags [`tag`].
 std::unique_ptr<Event> parse_failure_event(std::string_view text, std::string_view tag = "_jsonparsefailure");
+// The json and json_lines codecs' event for text that is not valid JSON (too deep included):
+// parse_failure_event(text, "_jsonparsefailure"), except that text longer than
+// kMaxFailureMessageBytes is cut to its first kMaxFailureMessageBytes bytes (fewer if that would
+// split a UTF-8 character) and the integer field kOriginalBytesField holds the full text's size.
+inline constexpr size_t kMaxFailureMessageBytes = 1u << 20;
+inline constexpr const char* kOriginalBytesField = "message_original_bytes";
+std::unique_ptr<Event> json_failure_event(std::string_view text);
 
 // ---- streaming codecs --------------------------------------------------------------------------
 // A codec that has a line-oriented counterpart for stream inputs (plain -> line, json ->

@@ -1,6 +1,9 @@
 // The json codec (logstash-codec-json 3.1.1). Decode: each chunk is one JSON document; an object
-// gives one event, an array one event per element, blank text nothing; anything else gives an
-// event with `message` = the text and tag `_jsonparsefailure` (never dropped). With ECS v1/v8 a
+// gives one event, an array one event per element, blank text nothing; anything else (invalid JSON,
+// nesting deeper than 1000 levels) gives an event with `message` = the text and tag
+// `_jsonparsefailure` (never dropped). A text over 1 MiB is cut to its first 1 MiB (1,048,576
+// bytes, less if that would split a UTF-8 character) in `message`, and the integer field
+// `message_original_bytes` holds its full size in bytes (a Sluice addition). With ECS v1/v8 a
 // single decoded event also gets `[event][original]`. Encode: the event's compact JSON, with no
 // delimiter (consecutive events run together, as in Logstash; use json_lines for one per line).
 // Stream inputs (stdin, tcp) switch it to json_lines, as Logstash does.
@@ -29,20 +32,31 @@ class JsonCodec final : public Codec, public StreamingReplaceable {
     size_t n = 0;
     std::string error;
     const bool want_original = ecs_ == Ecs::V1;
-    // Hold the first event back so that a single event can get [event][original].
-    std::vector<std::unique_ptr<Event>> held;
-    bool ok = json_to_events(text, target_, [&](std::unique_ptr<Event> e) { held.push_back(std::move(e)); }, &n,
-                             &error);
+    // Hold the first event back so that a single event can get [event][original]; from the second
+    // on, events go to the sink as they come (an array can make any number of them).
+    std::unique_ptr<Event> first;
+    size_t count = 0;
+    bool ok = json_to_events(
+        text, target_,
+        [&](std::unique_ptr<Event> e) {
+          if (++count == 1) {
+            first = std::move(e);
+            return;
+          }
+          if (first) sink(std::move(first));
+          sink(std::move(e));
+        },
+        &n, &error);
     if (!ok) {
       warn_.warn("logstash.codecs.json",
                  "JSON parse error, original data now in message field {:message=>\"" + error + "\"}", id());
-      sink(parse_failure_event(text));
+      sink(json_failure_event(text));
       return;
     }
-    if (held.size() == 1 && want_original && !held[0]->includes(original_)) {
-      (void)held[0]->set_string(original_, text);
+    if (first) {
+      if (count == 1 && want_original && !first->includes(original_)) (void)first->set_string(original_, text);
+      sink(std::move(first));
     }
-    for (auto& e : held) sink(std::move(e));
   }
 
   void encode(const Event& e, std::string& out) override { e.to_json(out); }

@@ -1,7 +1,10 @@
 // The json_lines codec (logstash-codec-json_lines 3.2.x). Decode: the stream is split on
 // `delimiter` (partial lines wait for the next chunk; flush() parses the rest); each line is one
-// JSON document (object or array, blank lines give nothing); an invalid line gives an event with
-// `message` = the line and tag `_jsonparsefailure`. A line longer than `decode_size_limit_bytes`
+// JSON document (object or array, blank lines give nothing); an invalid line (nesting deeper than
+// 1000 levels included) gives an event with `message` = the line and tag `_jsonparsefailure`; a
+// line over 1 MiB is cut to its first 1 MiB (1,048,576 bytes, less if that would split a UTF-8
+// character) in `message`, and the integer field `message_original_bytes` holds its full size in
+// bytes (a Sluice addition). A line longer than `decode_size_limit_bytes`
 // gives an event with its first `decode_size_limit_bytes` bytes as `message` and tag
 // `_jsonparsetoobigfailure`; the rest of that line is skipped. Encode: compact JSON + delimiter.
 #include "plugins/codecs/codec_support.hpp"
@@ -16,34 +19,27 @@ namespace {
 class JsonLinesCodec final : public Codec {
  public:
   JsonLinesCodec(std::string delimiter, Charset charset, size_t size_limit, std::optional<FieldRef> target)
-      : lines_(delimiter),
+      : lines_(delimiter, size_limit),
         delimiter_(std::move(delimiter)),
         charset_(charset),
-        size_limit_(size_limit),
         target_(std::move(target)) {
     if (delimiter_.empty()) delimiter_ = "\n";
   }
 
   void decode(std::string_view bytes, const Sink& sink) override {
-    if (skipping_) {
-      // The tail of an over-long line: drop up to and including the next delimiter.
-      size_t pos = bytes.find(delimiter_);
-      if (pos == std::string_view::npos) return;
-      skipping_ = false;
-      bytes.remove_prefix(pos + delimiter_.size());
-    }
-    lines_.extract(bytes, [&](std::string_view line) { parse(line, sink); });
-    if (size_limit_ > 0 && lines_.pending() > size_limit_) {
-      std::string rest = lines_.flush();
-      too_big(std::string_view(rest).substr(0, size_limit_), sink);
-      skipping_ = true;
-    }
+    lines_.extract(
+        bytes, [&](std::string_view line) { parse(line, sink); },
+        [&](std::string_view head) { too_big(head, sink); });
   }
 
   void flush(const Sink& sink) override {
-    skipping_ = false;
     std::string rest = lines_.flush();
-    if (!rest.empty()) parse(rest, sink);
+    if (rest.empty()) return;
+    if (rest.size() > lines_.limit() && lines_.limit() > 0) {
+      too_big(std::string_view(rest).substr(0, lines_.limit()), sink);
+    } else {
+      parse(rest, sink);
+    }
   }
 
   void encode(const Event& e, std::string& out) override {
@@ -53,34 +49,28 @@ class JsonLinesCodec final : public Codec {
 
  private:
   void parse(std::string_view line, const Sink& sink) {
-    if (size_limit_ > 0 && line.size() > size_limit_) {
-      too_big(line.substr(0, size_limit_), sink);
-      return;
-    }
     const std::string_view text = charset_.to_utf8(line, scratch_);
     size_t n = 0;
     std::string error;
     if (!json_to_events(text, target_, sink, &n, &error)) {
       warn_.warn("logstash.codecs.jsonlines",
                  "JSON parse error, original data now in message field {:message=>\"" + error + "\"}", id());
-      sink(parse_failure_event(text));
+      sink(json_failure_event(text));
     }
   }
 
   void too_big(std::string_view head, const Sink& sink) {
     warn_.warn("logstash.codecs.jsonlines",
-               "Payload bigger than " + std::to_string(size_limit_) + " bytes was split into a new event", id());
+               "Payload bigger than " + std::to_string(lines_.limit()) + " bytes was split into a new event", id());
     std::string text;
     charset_.convert(head, text);
     sink(parse_failure_event(text, "_jsonparsetoobigfailure"));
   }
 
-  LineBuffer lines_;
+  BoundedLines lines_;
   std::string delimiter_;
   Charset charset_;
-  size_t size_limit_;
   std::optional<FieldRef> target_;
-  bool skipping_ = false;
   std::string scratch_;
   log::RateLimited warn_;
 };

@@ -12,7 +12,8 @@
 //
 // Keys are right-aligned per map (to the longest key plus the current indentation, which starts at
 // 4 and grows by 4 per nesting level); array items carry right-aligned indices; strings are Ruby
-// inspect literals; @timestamp prints bare (it is a LogStash::Timestamp in Logstash). No colours:
+// inspect literals; @timestamp prints bare (it is a LogStash::Timestamp in Logstash). Containers
+// more than 100 levels deep print on one line (Ruby's inspect form; a Sluice limit). No colours:
 // Logstash colours only when stdout is a TTY, and what users compare against (`docker logs`, files,
 // pipes) is the plain form.
 #include "event/ruby_format.hpp"
@@ -53,42 +54,68 @@ void hashmap_order(const std::vector<int32_t>& hashes, std::vector<uint32_t>& or
   std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return bucket(a) < bucket(b); });
 }
 
+// Layout levels: a container more than this many levels below the printed root prints on one line
+// in Ruby's inspect form (`{"a" => [1, 2]}`). amazing_print indents every level by four more spaces,
+// so its text of a deep document grows with the square of the depth (a 1000-level document, which
+// the JSON parsers accept, would take megabytes); real events are nowhere near this deep.
+constexpr size_t kMaxLayoutDepth = 100;
+
+// The amazing_print layout, walked with an explicit stack of open containers (event data can nest
+// to any depth; nothing recurses).
 class Printer {
  public:
   Printer(std::string& out, bool hash_order) : out_(out), hash_order_(hash_order) {}
 
   void event(const Event& e, bool with_metadata) {
     const Value& data = e.data();
-    struct Entry {
-      std::string_view key;
-      const Value* value;
-      bool is_data;
-    };
-    std::vector<Entry> entries;
-    entries.reserve(data.MemberCount() + 1);
+    Frame root;
+    root.object = true;
+    root.ind = 4;
+    root.entries.reserve(data.MemberCount() + 1);
     for (auto it = data.MemberBegin(); it != data.MemberEnd(); ++it) {
-      entries.push_back({as_view(it->name), &it->value, true});
+      const std::string_view key = as_view(it->name);
+      // @timestamp is a LogStash::Timestamp: its inspect is the bare ISO form.
+      root.entries.push_back({key, &it->value, hash_order_, key == "@timestamp" && it->value.IsString()});
     }
     if (with_metadata && e.metadata().IsObject() && e.metadata().MemberCount() > 0) {
-      entries.push_back({"@metadata", &e.metadata(), false});
+      root.entries.push_back({"@metadata", &e.metadata(), false, false});
     }
-    if (hash_order_) reorder(entries);
-    if (entries.empty()) {
+    if (hash_order_) reorder(root.entries);
+    if (root.entries.empty()) {
       out_ += "{}";
       return;
     }
-    members(entries, 4, [&](const Entry& en) {
-      if (en.is_data && en.key == "@timestamp" && en.value->IsString()) {
-        out_.append(as_view(*en.value));  // a LogStash::Timestamp: its inspect is the bare ISO form
-      } else {
-        value(*en.value, 8, en.is_data && hash_order_);
-      }
-    });
+    open_members(std::move(root));
+    run();
   }
 
-  void top_value(const Value& v) { value(v, 4, false); }
+  void top_value(const Value& v) {
+    value(v, 4, false, false);
+    run();
+  }
 
  private:
+  struct Entry {
+    std::string_view key;
+    const Value* value;
+    bool hash_order;  // print this value's maps in Java HashMap order
+    bool bare;        // print this value's string bare (the event's @timestamp)
+  };
+  // One open container: an object's entries (in print order) with their keys' widths, or an array.
+  struct Frame {
+    bool object = false;
+    size_t ind = 0;  // the indentation of its entries
+    size_t next = 0;
+    // objects
+    std::vector<Entry> entries;
+    std::vector<size_t> widths;
+    size_t maxw = 0;
+    // arrays
+    const Value* array = nullptr;
+    bool hash_order = false;
+    int index_width = 0;
+  };
+
   template <class Entries>
   void reorder(Entries& entries) {
     std::vector<int32_t> hashes;
@@ -102,86 +129,105 @@ class Printer {
     entries.swap(sorted);
   }
 
-  // Writes "{\n" + aligned "key => value" lines + "\n" + closing brace; `print_value` writes one
-  // entry's value.
-  template <class Entries, class F>
-  void members(const Entries& entries, size_t ind, F&& print_value) {
-    // First pass: the inspected keys' widths.
-    std::vector<size_t> widths;
-    widths.reserve(entries.size());
-    size_t maxw = 0;
+  // "{\n", then the entries one by one from run(): keys right-aligned to the longest inspected key.
+  void open_members(Frame f) {
     std::string scratch;
-    for (const auto& en : entries) {
+    f.widths.reserve(f.entries.size());
+    for (const auto& en : f.entries) {
       scratch.clear();
       ruby::append_inspect(en.key, scratch);
-      size_t w = char_count(scratch);
-      widths.push_back(w);
-      maxw = std::max(maxw, w);
+      const size_t w = char_count(scratch);
+      f.widths.push_back(w);
+      f.maxw = std::max(f.maxw, w);
     }
     out_ += "{\n";
-    for (size_t i = 0; i < entries.size(); ++i) {
-      if (i) out_ += ",\n";
-      append_spaces(out_, maxw + ind - widths[i]);
-      ruby::append_inspect(entries[i].key, out_);
-      out_ += " => ";
-      print_value(entries[i]);
-    }
-    out_.push_back('\n');
-    append_spaces(out_, ind - 4);
-    out_.push_back('}');
+    stack_.push_back(std::move(f));
   }
 
-  void value(const Value& v, size_t ind, bool hash_order) {
-    switch (v.GetType()) {
-      case rapidjson::kObjectType: object(v, ind, hash_order); return;
-      case rapidjson::kArrayType: array(v, ind, hash_order); return;
-      default: ruby::append_inspect(v, out_); return;  // scalars print as Ruby's #inspect
-    }
-  }
-
-  void object(const Value& v, size_t ind, bool hash_order) {
-    if (v.MemberCount() == 0) {
-      out_ += "{}";
+  // Prints `v` at indentation `ind`: scalars and empty containers at once, other containers are
+  // opened (their entries follow in run()).
+  void value(const Value& v, size_t ind, bool hash_order, bool bare) {
+    if (bare) {
+      out_.append(as_view(v));
       return;
     }
-    struct Entry {
-      std::string_view key;
-      const Value* value;
-    };
-    std::vector<Entry> entries;
-    entries.reserve(v.MemberCount());
-    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) entries.push_back({as_view(it->name), &it->value});
-    if (hash_order) reorder(entries);
-    members(entries, ind, [&](const Entry& en) { value(*en.value, ind + 4, hash_order); });
-  }
-
-  void array(const Value& v, size_t ind, bool hash_order) {
-    const rapidjson::SizeType n = v.Size();
-    if (n == 0) {
-      out_ += "[]";
+    const bool container = v.IsObject() || v.IsArray();
+    if (container && stack_.size() > kMaxLayoutDepth) {
+      ruby::append_inspect(v, out_);  // one line, walked without recursion
       return;
     }
-    char last[16];
-    const int w = static_cast<int>(std::to_chars(last, last + sizeof last, n - 1).ptr - last);
-    out_ += "[\n";
-    for (rapidjson::SizeType i = 0; i < n; ++i) {
-      if (i) out_ += ",\n";
-      append_spaces(out_, ind);
-      out_.push_back('[');
-      char idx[16];
-      const int iw = static_cast<int>(std::to_chars(idx, idx + sizeof idx, i).ptr - idx);
-      append_spaces(out_, static_cast<size_t>(w - iw));
-      out_.append(idx, static_cast<size_t>(iw));
-      out_ += "] ";
-      value(v[i], ind + 4, hash_order);
+    if (v.IsObject()) {
+      if (v.MemberCount() == 0) {
+        out_ += "{}";
+        return;
+      }
+      Frame f;
+      f.object = true;
+      f.ind = ind;
+      f.entries.reserve(v.MemberCount());
+      for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+        f.entries.push_back({as_view(it->name), &it->value, hash_order, false});
+      }
+      if (hash_order) reorder(f.entries);
+      open_members(std::move(f));
+      return;
     }
-    out_.push_back('\n');
-    append_spaces(out_, ind - 4);
-    out_.push_back(']');
+    if (v.IsArray()) {
+      const rapidjson::SizeType n = v.Size();
+      if (n == 0) {
+        out_ += "[]";
+        return;
+      }
+      Frame f;
+      f.ind = ind;
+      f.array = &v;
+      f.hash_order = hash_order;
+      char last[16];
+      f.index_width = static_cast<int>(std::to_chars(last, last + sizeof last, n - 1).ptr - last);
+      out_ += "[\n";
+      stack_.push_back(std::move(f));
+      return;
+    }
+    ruby::append_inspect(v, out_);  // scalars print as Ruby's #inspect
+  }
+
+  void run() {
+    while (!stack_.empty()) {
+      Frame& f = stack_.back();
+      const size_t count = f.object ? f.entries.size() : f.array->Size();
+      if (f.next == count) {
+        out_.push_back('\n');
+        append_spaces(out_, f.ind - 4);
+        out_.push_back(f.object ? '}' : ']');
+        stack_.pop_back();
+        continue;
+      }
+      const size_t i = f.next++;
+      if (i) out_ += ",\n";
+      const size_t child_ind = f.ind + 4;
+      if (f.object) {
+        append_spaces(out_, f.maxw + f.ind - f.widths[i]);
+        ruby::append_inspect(f.entries[i].key, out_);
+        out_ += " => ";
+        const Entry en = f.entries[i];
+        value(*en.value, child_ind, en.hash_order, en.bare);  // may push: `f` is not used after this
+      } else {
+        append_spaces(out_, f.ind);
+        out_.push_back('[');
+        char idx[16];
+        const int iw = static_cast<int>(std::to_chars(idx, idx + sizeof idx, i).ptr - idx);
+        append_spaces(out_, static_cast<size_t>(f.index_width - iw));
+        out_.append(idx, static_cast<size_t>(iw));
+        out_ += "] ";
+        const Value& child = (*f.array)[static_cast<rapidjson::SizeType>(i)];
+        value(child, child_ind, f.hash_order, false);  // may push: `f` is not used after this
+      }
+    }
   }
 
   std::string& out_;
   bool hash_order_;
+  std::vector<Frame> stack_;
 };
 
 }  // namespace

@@ -10,191 +10,23 @@
 //  * Numbers: integers stay exact up to 2^64-1; larger integers and all numbers with a fraction or an
 //    exponent become doubles (Logstash keeps them as bignum / BigDecimal, which print differently:
 //    `1.10` stays `1.10` there and becomes `1.1` here).
-// The tree is built directly in the event's pool allocator by a SAX handler; nothing is copied
-// twice. The filter instance is immutable after construction; per-thread scratch (the reader's
-// stack and the value stack) is thread_local.
+// Parsing is the shared event JSON reader (parse_json with JsonSyntax::Jackson, src/event/json.cpp):
+// iterative, depth-limited, the tree built directly in the event's pool allocator. The filter
+// instance is immutable after construction.
+#include "event/json_internal.hpp"
 #include "plugins/filters/warn_throttle.hpp"
 #include "sluice/log.hpp"
 #include "sluice/registry.hpp"
 
-#include <rapidjson/error/en.h>
-#include <rapidjson/reader.h>
-
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace sluice::plugins {
 namespace {
 
 constexpr const char* kComponent = "logstash.filters.json";
-constexpr unsigned kMaxDepth = 1000;  // Jackson's default maximum nesting depth
-// Above this many members, duplicate keys are found with a hash map instead of a linear scan.
-constexpr rapidjson::SizeType kLinearDedupeLimit = 24;
-
-}  // namespace
-}  // namespace sluice::plugins
-
-// RapidJSON 1.1 has no public way to build an object of exactly n members (MemberReserve came
-// later; AddMember starts at 16). GenericValue's raw setters are private but every GenericDocument
-// specialisation is a friend; this specialisation on a private tag exposes them, and does nothing
-// else. RapidJSON's own Document builds containers the same way (members popped from a stack of
-// key/value pairs, then copied bitwise into exact-size storage).
-namespace sluice::plugins::json_detail {
-struct RawSetterTag {};
-}  // namespace sluice::plugins::json_detail
-
-template <>
-class rapidjson::GenericDocument<rapidjson::UTF8<>, sluice::Allocator, sluice::plugins::json_detail::RawSetterTag> {
- public:
-  static void set_object(sluice::Value& v, sluice::Value::Member* members, rapidjson::SizeType n,
-                         sluice::Allocator& a) {
-    v.SetObjectRaw(members, n, a);
-  }
-  static void set_array(sluice::Value& v, sluice::Value* values, rapidjson::SizeType n, sluice::Allocator& a) {
-    v.SetArrayRaw(values, n, a);
-  }
-};
-
-namespace sluice::plugins {
-namespace {
-
-using RawSetter = rapidjson::GenericDocument<rapidjson::UTF8<>, Allocator, json_detail::RawSetterTag>;
-
-// SAX handler building values in the event's allocator. Scalars, keys and finished containers are
-// pushed on `stack`; EndObject/EndArray move their children (bitwise, as RapidJSON's Document does;
-// pool-allocated values have no destructor work) into an exact-size container.
-class TreeBuilder {
- public:
-  TreeBuilder(Allocator& a, std::vector<Value>& stack) : a_(a), stack_(stack) {}
-
-  bool Null() { return push(Value()); }
-  bool Bool(bool b) { return push(Value(b)); }
-  bool Int(int i) { return push(Value(i)); }
-  bool Uint(unsigned u) { return push(Value(u)); }
-  bool Int64(int64_t i) { return push(Value(i)); }
-  bool Uint64(uint64_t u) { return push(Value(u)); }
-  bool Double(double d) { return push(Value(d)); }
-  bool RawNumber(const char*, rapidjson::SizeType, bool) { return false; }  // not requested
-  bool String(const char* s, rapidjson::SizeType n, bool) { return push(Value(s, n, a_)); }
-  bool Key(const char* s, rapidjson::SizeType n, bool) { return push(Value(s, n, a_)); }
-  bool StartObject() { return ++depth_ <= kMaxDepth; }
-  bool StartArray() { return ++depth_ <= kMaxDepth; }
-
-  bool EndArray(rapidjson::SizeType n) {
-    --depth_;
-    const std::size_t first = stack_.size() - n;
-    Value arr;
-    RawSetter::set_array(arr, n ? &stack_[first] : nullptr, n, a_);
-    stack_.resize(first);
-    return push(std::move(arr));
-  }
-
-  bool EndObject(rapidjson::SizeType n) {
-    --depth_;
-    const std::size_t first = stack_.size() - 2 * static_cast<std::size_t>(n);
-    const rapidjson::SizeType kept = n > 1 ? dedupe(first, n) : n;
-    Value obj;
-    static_assert(sizeof(Value::Member) == 2 * sizeof(Value));
-    RawSetter::set_object(obj, kept ? reinterpret_cast<Value::Member*>(&stack_[first]) : nullptr, kept, a_);
-    stack_.resize(first);
-    return push(std::move(obj));
-  }
-
- private:
-  // Duplicate keys (Jackson with duplicate detection off): the last value wins, at the position of
-  // the first occurrence. Compacts the key/value pairs at `first` and returns how many remain.
-  rapidjson::SizeType dedupe(std::size_t first, rapidjson::SizeType n) {
-    const std::size_t end = first + 2 * static_cast<std::size_t>(n);
-    std::size_t out = first;  // next free pair slot
-    if (n <= kLinearDedupeLimit) {
-      for (std::size_t i = first; i < end; i += 2) {
-        std::size_t j = first;
-        for (; j < out; j += 2) {
-          if (stack_[j] == stack_[i]) break;
-        }
-        if (j < out) {
-          stack_[j + 1] = std::move(stack_[i + 1]);
-        } else {
-          if (out != i) {
-            stack_[out] = std::move(stack_[i]);
-            stack_[out + 1] = std::move(stack_[i + 1]);
-          }
-          out += 2;
-        }
-      }
-    } else {
-      std::unordered_map<std::string_view, std::size_t> index;  // key bytes live in the event pool
-      index.reserve(n);
-      for (std::size_t i = first; i < end; i += 2) {
-        auto [pos, inserted] = index.emplace(as_view(stack_[i]), out);
-        if (!inserted) {
-          stack_[pos->second + 1] = std::move(stack_[i + 1]);
-        } else {
-          if (out != i) {
-            stack_[out] = std::move(stack_[i]);
-            stack_[out + 1] = std::move(stack_[i + 1]);
-          }
-          out += 2;
-        }
-      }
-    }
-    return static_cast<rapidjson::SizeType>((out - first) / 2);
-  }
-
-  bool push(Value&& v) {
-    stack_.emplace_back(std::move(v));
-    return true;
-  }
-  Allocator& a_;
-  std::vector<Value>& stack_;
-  unsigned depth_ = 0;
-};
-
-bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-// Parses `text` (whose byte after the end is NUL, as in every RapidJSON string value) into `out`,
-// allocated in `a`. Returns false with *error set on a parse error.
-bool parse_logstash_json(std::string_view text, Allocator& a, Value& out, std::string* error) {
-  constexpr unsigned kFlags = rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseIterativeFlag |
-                              rapidjson::kParseValidateEncodingFlag | rapidjson::kParseFullPrecisionFlag;
-  thread_local rapidjson::Reader reader;
-  thread_local std::vector<Value> stack;
-
-  std::size_t pos = 0;
-  auto skip_space = [&] {
-    while (pos < text.size() && is_json_space(text[pos])) ++pos;
-  };
-  skip_space();
-  out.SetNull();  // empty or blank text: nil, not an error
-  while (pos < text.size()) {
-    rapidjson::StringStream ss(text.data() + pos);
-    TreeBuilder builder(a, stack);
-    rapidjson::ParseResult r = reader.Parse<kFlags>(ss, builder);
-    if (r.IsError() || stack.size() != 1) {
-      stack.clear();
-      if (error) {
-        *error = std::string(r.IsError() ? rapidjson::GetParseError_En(r.Code()) : "Unexpected end of input") +
-                 " at offset " + std::to_string(pos + (r.IsError() ? r.Offset() : ss.Tell()));
-      }
-      return false;
-    }
-    out = std::move(stack.back());
-    stack.clear();
-    const std::size_t end = pos + ss.Tell();
-    // A root number or literal must be followed by whitespace or the end (`01`, `1x`, `truex` are
-    // errors in Jackson); a root object, array or string may be followed directly by another root.
-    if (!(out.IsObject() || out.IsArray() || out.IsString()) && end < text.size() && !is_json_space(text[end])) {
-      if (error) *error = "Unexpected character after a root value at offset " + std::to_string(end);
-      return false;
-    }
-    pos = end;
-    skip_space();
-  }
-  return true;
-}
 
 const FieldRef& timestamp_failure_ref() {
   static const FieldRef ref = *FieldRef::parse("_@timestamp");
@@ -245,7 +77,6 @@ class JsonFilter final : public Filter {
     if (!src || src->IsNull() || (src->IsBool() && !src->GetBool())) return FilterStatus::Failure;
 
     Value parsed;
-    std::string error;
     if (!src->IsString()) {
       // JrJackson cannot read a non-string: a parse error.
       if (!skip_on_invalid_json_) {
@@ -261,13 +92,14 @@ class JsonFilter final : public Filter {
     }
     // The view points into the event's pool, which only grows while parsing.
     const std::string_view text = as_view(*src);
-    if (!parse_logstash_json(text, e.allocator(), parsed, &error)) {
+    JsonError parse_error;
+    if (!parse_json(text, e.allocator(), &parsed, JsonSyntax::Jackson, &parse_error)) {
       if (!skip_on_invalid_json_) {
         tag_failure(e);
         if (parse_warn_.should_warn()) {
           parse_warn_.emit(kComponent,
                            "Error parsing json {:source=>\"" + source_text_ + "\", :raw=>\"" + truncate_for_log(text) +
-                               "\", :exception=>\"" + error + "\"}",
+                               "\", :exception=>\"" + parse_error.message() + "\"}",
                            pipeline_id_, id());
         }
       }

@@ -16,7 +16,7 @@
 #include "event/utf8.hpp"
 #include "plugins/filters/warn_throttle.hpp"
 #include "sluice/log.hpp"
-#include "sluice/registry.hpp"
+#include "sluice/options.hpp"
 #include "sluice/sprintf.hpp"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -631,35 +631,6 @@ bool ruby_gsub(const Regex& re, std::string_view subj, const Replacement& repl, 
 // Config helpers
 // ================================================================================================
 
-// A hash option as ordered (key, value) pairs; Logstash's flat-array form `[k1, v1, k2, v2]` too.
-std::vector<std::pair<std::string, const ConfigValue*>> hash_entries(const PluginConfig& cfg, std::string_view name) {
-  std::vector<std::pair<std::string, const ConfigValue*>> out;
-  const ConfigValue* v = cfg.get(name);
-  if (!v) return out;
-  if (v->kind == ConfigValue::Kind::Hash) {
-    for (const auto& [k, val] : v->hash) out.emplace_back(k.to_plain_string(), &val);
-  } else if (v->kind == ConfigValue::Kind::Array) {
-    if (v->array.size() % 2 != 0) {
-      throw PluginConfigError(std::string(name), "Option '" + std::string(name) + "' needs key/value pairs, got " +
-                                                     v->to_display());
-    }
-    for (std::size_t i = 0; i + 1 < v->array.size(); i += 2) out.emplace_back(v->array[i].to_plain_string(), &v->array[i + 1]);
-  }
-  return out;
-}
-
-std::vector<std::string> list_option(const PluginConfig& cfg, std::string_view name) {
-  std::vector<std::string> out;
-  const ConfigValue* v = cfg.get(name);
-  if (!v) return out;
-  if (v->kind == ConfigValue::Kind::Array) {
-    for (const ConfigValue& e : v->array) out.push_back(e.to_plain_string());
-  } else if (v->kind != ConfigValue::Kind::Null) {
-    out.push_back(v->to_plain_string());
-  }
-  return out;
-}
-
 FieldRef parse_ref(const std::string& text, const char* option) {
   std::string error;
   auto ref = FieldRef::parse(text, &error);
@@ -709,21 +680,38 @@ struct CopyOp {
 
 constexpr std::size_t kDynamicRegexCacheSize = 256;
 
+// The options as given (hashes as key/value pairs in order); the constructor compiles them into
+// operations.
+struct MutateConfig {
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  Pairs coerce, rename, update, replace, convert;
+  ConfigValue gsub;  // field, regex, replacement, ... (Null when unset)
+  std::vector<FieldRef> uppercase, capitalize, lowercase, strip;
+  Pairs split, join;
+  std::vector<std::pair<std::string, ConfigValue>> merge;  // a value may be a list of fields
+  Pairs copy;
+  std::string tag_on_failure = "_mutate_error";
+};
+
 class MutateFilter final : public Filter {
  public:
-  explicit MutateFilter(const PluginConfig& cfg) : pipeline_id_(cfg.pipeline_id) {
-    tag_on_failure_ = cfg.string_or("tag_on_failure", "_mutate_error");
-    for (auto& [k, v] : hash_entries(cfg, "coerce")) coerce_.push_back({parse_ref(k, "coerce"), Template(v->to_plain_string())});
-    for (auto& [k, v] : hash_entries(cfg, "rename")) {
-      RenameOp op{Template(k), Template(v->to_plain_string()), std::nullopt, std::nullopt};
+  MutateFilter(const MutateConfig& c, const PluginConfig& cfg)
+      : pipeline_id_(cfg.pipeline_id),
+        tag_on_failure_(c.tag_on_failure),
+        uppercase_(c.uppercase),
+        capitalize_(c.capitalize),
+        lowercase_(c.lowercase),
+        strip_(c.strip) {
+    for (const auto& [k, v] : c.coerce) coerce_.push_back({parse_ref(k, "coerce"), Template(v)});
+    for (const auto& [k, v] : c.rename) {
+      RenameOp op{Template(k), Template(v), std::nullopt, std::nullopt};
       if (op.from.is_constant()) op.from_ref = parse_ref(k, "rename");
       if (op.to.is_constant()) op.to_ref = parse_ref(op.to.text(), "rename");
       rename_.push_back(std::move(op));
     }
-    for (auto& [k, v] : hash_entries(cfg, "update")) update_.push_back({parse_ref(k, "update"), Template(v->to_plain_string())});
-    for (auto& [k, v] : hash_entries(cfg, "replace")) replace_.push_back({parse_ref(k, "replace"), Template(v->to_plain_string())});
-    for (auto& [k, v] : hash_entries(cfg, "convert")) {
-      const std::string type = v->to_plain_string();
+    for (const auto& [k, v] : c.update) update_.push_back({parse_ref(k, "update"), Template(v)});
+    for (const auto& [k, v] : c.replace) replace_.push_back({parse_ref(k, "replace"), Template(v)});
+    for (const auto& [k, type] : c.convert) {
       auto t = parse_conv_type(type);
       if (!t) {
         throw PluginConfigError("convert", "Invalid conversion type '" + type +
@@ -732,13 +720,14 @@ class MutateFilter final : public Filter {
       convert_.push_back({parse_ref(k, "convert"), *t});
     }
     {
-      const ConfigValue* g = cfg.get("gsub");
+      const ConfigValue& g = c.gsub;
       std::vector<const ConfigValue*> items;
-      if (g && g->kind == ConfigValue::Kind::Array) for (const ConfigValue& e : g->array) items.push_back(&e);
-      else if (g && g->kind != ConfigValue::Kind::Null) items.push_back(g);
+      if (g.kind == ConfigValue::Kind::Array) for (const ConfigValue& e : g.array) items.push_back(&e);
+      else if (g.kind != ConfigValue::Kind::Null) items.push_back(&g);
       if (items.size() % 3 != 0 ||
           std::any_of(items.begin(), items.end(), [](const ConfigValue* e) { return e->kind == ConfigValue::Kind::Null; })) {
-        throw PluginConfigError("gsub", "Invalid gsub configuration " + (g ? g->to_display() : std::string("[]")) +
+        const std::string given = g.kind == ConfigValue::Kind::Null ? std::string("[]") : g.to_display();
+        throw PluginConfigError("gsub", "Invalid gsub configuration " + given +
                                             ". gsub requires 3 non-nil elements per config entry");
       }
       for (std::size_t i = 0; i < items.size(); i += 3) {
@@ -758,22 +747,18 @@ class MutateFilter final : public Filter {
         gsub_.push_back(std::move(op));
       }
     }
-    for (auto& f : list_option(cfg, "uppercase")) uppercase_.push_back(parse_ref(f, "uppercase"));
-    for (auto& f : list_option(cfg, "capitalize")) capitalize_.push_back(parse_ref(f, "capitalize"));
-    for (auto& f : list_option(cfg, "lowercase")) lowercase_.push_back(parse_ref(f, "lowercase"));
-    for (auto& f : list_option(cfg, "strip")) strip_.push_back(parse_ref(f, "strip"));
-    for (auto& [k, v] : hash_entries(cfg, "split")) split_.push_back({parse_ref(k, "split"), v->to_plain_string()});
-    for (auto& [k, v] : hash_entries(cfg, "join")) join_.push_back({parse_ref(k, "join"), v->to_plain_string()});
-    for (auto& [k, v] : hash_entries(cfg, "merge")) {
+    for (const auto& [k, v] : c.split) split_.push_back({parse_ref(k, "split"), v});
+    for (const auto& [k, v] : c.join) join_.push_back({parse_ref(k, "join"), v});
+    for (const auto& [k, v] : c.merge) {
       MergeOp op{parse_ref(k, "merge"), {}};
-      if (v->kind == ConfigValue::Kind::Array) {
-        for (const ConfigValue& e : v->array) op.added.push_back(parse_ref(e.to_plain_string(), "merge"));
+      if (v.kind == ConfigValue::Kind::Array) {
+        for (const ConfigValue& e : v.array) op.added.push_back(parse_ref(e.to_plain_string(), "merge"));
       } else {
-        op.added.push_back(parse_ref(v->to_plain_string(), "merge"));
+        op.added.push_back(parse_ref(v.to_plain_string(), "merge"));
       }
       merge_.push_back(std::move(op));
     }
-    for (auto& [k, v] : hash_entries(cfg, "copy")) copy_.push_back({parse_ref(k, "copy"), parse_ref(v->to_plain_string(), "copy")});
+    for (const auto& [k, v] : c.copy) copy_.push_back({parse_ref(k, "copy"), parse_ref(v, "copy")});
   }
 
   FilterStatus filter(Event& e, Emitter&) override {
@@ -876,7 +861,7 @@ class MutateFilter final : public Filter {
         if (bool_warn_.should_warn()) {
           bool_warn_.emit(kComponent, "Failed to convert " + truncate_for_log(s) + " into boolean.", pipeline_id_, id());
         }
-        out.CopyFrom(v, a);
+        out = copy_value(v, a);  // may be a list element that is itself a container
         return true;
       }
     }
@@ -945,7 +930,7 @@ class MutateFilter final : public Filter {
             if (!ruby_gsub(*re, as_view(item), repl, out, err)) return false;
             result.PushBack(make_string(out, a), a);
           } else {
-            result.PushBack(Value(item, a), a);  // non-strings kept
+            result.PushBack(copy_value(item, a), a);  // non-strings kept
           }
         }
         if (!set(e, op.field, std::move(result), err)) return false;
@@ -966,7 +951,7 @@ class MutateFilter final : public Filter {
         result.Reserve(v->Size(), a);
         for (const Value& item : v->GetArray()) {
           if (item.IsString()) result.PushBack(make_string(sluice::plugins::change_case(as_view(item), op), a), a);
-          else result.PushBack(Value(item, a), a);
+          else result.PushBack(copy_value(item, a), a);
         }
         if (!set(e, f, std::move(result), err)) return false;
       }
@@ -1055,11 +1040,23 @@ class MutateFilter final : public Filter {
     return true;
   }
 
-  // Ruby's Array#join: nested arrays flattened with the same separator, nil as "".
+  // Ruby's Array#join: nested arrays flattened with the same separator, nil as "". Nested arrays are
+  // walked with an explicit stack (event data can nest to any depth).
   static void ruby_join(const Value& arr, std::string_view sep, std::string& out, bool& first) {
-    for (const Value& item : arr.GetArray()) {
+    struct Frame {
+      const Value* list;
+      rapidjson::SizeType next;
+    };
+    std::vector<Frame> stack{{&arr, 0}};
+    while (!stack.empty()) {
+      Frame& f = stack.back();
+      if (f.next == f.list->Size()) {
+        stack.pop_back();
+        continue;
+      }
+      const Value& item = (*f.list)[f.next++];
       if (item.IsArray()) {
-        ruby_join(item, sep, out, first);
+        stack.push_back({&item, 0});  // `f` is not used after this
         continue;
       }
       if (!first) out.append(sep);
@@ -1085,16 +1082,16 @@ class MutateFilter final : public Filter {
   static void append_as_array(const Value* x, Value& list, Allocator& a) {
     if (is_nil(x)) return;
     if (x->IsArray()) {
-      for (const Value& item : x->GetArray()) list.PushBack(Value(item, a), a);
+      for (const Value& item : x->GetArray()) list.PushBack(copy_value(item, a), a);
     } else if (x->IsObject()) {
       for (const auto& m : x->GetObject()) {
         Value pair(rapidjson::kArrayType);
-        pair.PushBack(Value(m.name, a), a);
-        pair.PushBack(Value(m.value, a), a);
+        pair.PushBack(copy_value(m.name, a), a);
+        pair.PushBack(copy_value(m.value, a), a);
         list.PushBack(pair, a);
       }
     } else {
-      list.PushBack(Value(*x, a), a);
+      list.PushBack(copy_value(*x, a), a);
     }
   }
 
@@ -1105,7 +1102,7 @@ class MutateFilter final : public Filter {
       // and carries over to the next added field; a scalar or nil does not (Array(x) is a new array).
       const Value* dv = e.get(op.dest);
       Value dest;
-      if (dv) dest.CopyFrom(*dv, a);
+      if (dv) dest = copy_value(*dv, a);
       for (const FieldRef& added : op.added) {
         const Value* av = e.get(added);
         const bool av_hash = av && av->IsObject();
@@ -1118,13 +1115,13 @@ class MutateFilter final : public Filter {
         }
         if (dest.IsObject()) {
           for (const auto& m : av->GetObject()) {
-            if (auto it = dest.FindMember(m.name); it != dest.MemberEnd()) it->value.CopyFrom(m.value, a);
-            else dest.AddMember(Value(m.name, a), Value(m.value, a), a);
+            if (auto it = dest.FindMember(m.name); it != dest.MemberEnd()) it->value = copy_value(m.value, a);
+            else dest.AddMember(copy_value(m.name, a), copy_value(m.value, a), a);
           }
-          if (!set(e, op.dest, Value(dest, a), err)) return false;
+          if (!set(e, op.dest, copy_value(dest, a), err)) return false;
         } else if (dest.IsArray()) {
           append_as_array(av, dest, a);
-          if (!set(e, op.dest, Value(dest, a), err)) return false;
+          if (!set(e, op.dest, copy_value(dest, a), err)) return false;
         } else {
           Value list(rapidjson::kArrayType);
           append_as_array(&dest, list, a);
@@ -1165,52 +1162,50 @@ class MutateFilter final : public Filter {
 }  // namespace
 
 void register_filter_mutate(Registry& r) {
-  PluginSchema s;
-  s.kind = PluginKind::Filter;
-  s.name = "mutate";
-  s.description =
+  using C = MutateConfig;
+  Options<C> o;
+  o.add("coerce", OptionType::Hash, &C::coerce)
+      .describe("Field => default: sets a default (sprintf'd, a string) when the field exists and is null.");
+  o.add("rename", OptionType::Hash, &C::rename)
+      .describe("Old => new field name (both sprintf'd). Missing fields are skipped; an existing destination "
+                "is overwritten.");
+  o.add("update", OptionType::Hash, &C::update)
+      .describe("Field => value: replaces an existing field with the sprintf'd value; missing fields are "
+                "skipped.");
+  o.add("replace", OptionType::Hash, &C::replace)
+      .describe("Field => value: sets the field to the sprintf'd value, creating it if needed.");
+  o.add("convert", OptionType::Hash, &C::convert)
+      .describe("Field => type (integer, integer_eu, float, float_eu, string, boolean). Arrays are converted "
+                "element by element; hashes are left alone. An unparseable number tags the event.");
+  o.add("gsub", OptionType::Array, &C::gsub)
+      .describe("Triples of field, regex, replacement: replaces every match in a string (or in the strings "
+                "of an array). Ruby regex syntax; `\\1`, `\\k<name>` in the replacement; `%{field}` is "
+                "interpolated in both.");
+  o.add("uppercase", OptionType::Array, &C::uppercase)
+      .describe("Fields to convert to upper case (strings and arrays of strings).");
+  o.add("capitalize", OptionType::Array, &C::capitalize)
+      .describe("Fields to capitalize: first character in title case, the rest in lower case.");
+  o.add("lowercase", OptionType::Array, &C::lowercase)
+      .describe("Fields to convert to lower case (strings and arrays of strings).");
+  o.add("strip", OptionType::Array, &C::strip).describe("Fields whose leading and trailing whitespace is removed.");
+  o.add("split", OptionType::Hash, &C::split)
+      .describe("Field => separator: splits a string into an array (a single space splits on runs of "
+                "whitespace).");
+  o.add("join", OptionType::Hash, &C::join).describe("Field => separator: joins an array into a string.");
+  o.add("merge", OptionType::Hash, &C::merge)
+      .describe("Destination => added field(s): appends arrays (scalars are wrapped) or merges hashes.");
+  o.add("copy", OptionType::Hash, &C::copy)
+      .describe("Source => destination: deep-copies a field, overwriting the destination.");
+  o.add("tag_on_failure", OptionType::String, &C::tag_on_failure)
+      .def_str("_mutate_error")
+      .describe("Tag added when an operation fails; the remaining operations and the common decorations "
+                "are then skipped.");
+  add_plugin<MutateFilter>(
+      r, PluginKind::Filter, "mutate",
       "General field mutations: rename, replace, convert, gsub, case changes, strip, split, join, merge, copy. "
       "Operations run in a fixed order (coerce, rename, update, replace, convert, gsub, uppercase, capitalize, "
-      "lowercase, strip, split, join, merge, copy) whatever their order in the config.";
-  s.options = {
-      opt("coerce", OptionType::Hash)
-          .describe("Field => default: sets a default (sprintf'd, a string) when the field exists and is null."),
-      opt("rename", OptionType::Hash)
-          .describe("Old => new field name (both sprintf'd). Missing fields are skipped; an existing destination "
-                    "is overwritten."),
-      opt("update", OptionType::Hash)
-          .describe("Field => value: replaces an existing field with the sprintf'd value; missing fields are "
-                    "skipped."),
-      opt("replace", OptionType::Hash)
-          .describe("Field => value: sets the field to the sprintf'd value, creating it if needed."),
-      opt("convert", OptionType::Hash)
-          .describe("Field => type (integer, integer_eu, float, float_eu, string, boolean). Arrays are converted "
-                    "element by element; hashes are left alone. An unparseable number tags the event."),
-      opt("gsub", OptionType::Array)
-          .describe("Triples of field, regex, replacement: replaces every match in a string (or in the strings "
-                    "of an array). Ruby regex syntax; `\\1`, `\\k<name>` in the replacement; `%{field}` is "
-                    "interpolated in both."),
-      opt("uppercase", OptionType::Array).describe("Fields to convert to upper case (strings and arrays of strings)."),
-      opt("capitalize", OptionType::Array)
-          .describe("Fields to capitalize: first character in title case, the rest in lower case."),
-      opt("lowercase", OptionType::Array).describe("Fields to convert to lower case (strings and arrays of strings)."),
-      opt("strip", OptionType::Array).describe("Fields whose leading and trailing whitespace is removed."),
-      opt("split", OptionType::Hash)
-          .describe("Field => separator: splits a string into an array (a single space splits on runs of "
-                    "whitespace)."),
-      opt("join", OptionType::Hash).describe("Field => separator: joins an array into a string."),
-      opt("merge", OptionType::Hash)
-          .describe("Destination => added field(s): appends arrays (scalars are wrapped) or merges hashes."),
-      opt("copy", OptionType::Hash)
-          .describe("Source => destination: deep-copies a field, overwriting the destination."),
-      opt("tag_on_failure", OptionType::String)
-          .def_str("_mutate_error")
-          .describe("Tag added when an operation fails; the remaining operations and the common decorations "
-                    "are then skipped."),
-  };
-  r.add(std::move(s), [](const PluginConfig& cfg) -> std::unique_ptr<Plugin> {
-    return std::make_unique<MutateFilter>(cfg);
-  });
+      "lowercase, strip, split, join, merge, copy) whatever their order in the config.",
+      std::move(o));
 }
 
 }  // namespace sluice::plugins

@@ -68,6 +68,31 @@ PluginSchema beats_schema() {
           .def_int(60)
           .describe("Close connections idle for this many seconds."),
       opt("executor_threads", T::Number).describe("Threads decoding and handling batches (default: number of cores)."),
+      opt("max_connections", T::Number)
+          .def_int(10000)
+          .describe("Sluice only (Logstash has no limit): the most connections this input keeps open. A new "
+                    "connection beyond it closes the connection that has gone longest without completing a "
+                    "window and has none being processed (if every one has, the new connection is closed); 0: no "
+                    "limit."),
+      opt("memory_limit", T::Bytes)
+          .def_int(128ll << 20)
+          .describe("Sluice only (Logstash has no limit): the memory all connections of this input together may "
+                    "hold for what they received (receive buffers, inflated data, windows not yet turned into "
+                    "events), 128 MiB by default; a quarter of it is kept for connections holding less than 4 MiB. "
+                    "A connection that cannot get memory waits while windows of its own are in flight, else it is "
+                    "closed (the client resends)."),
+      opt("connection_memory_limit", T::Bytes)
+          .def_int(48ll << 20)
+          .describe("Sluice only (Logstash has no limit): the memory one connection may hold for what it "
+                    "received, 48 MiB by default; it also bounds one window's payload and one compressed frame's "
+                    "inflated size. A connection whose current window needs more is closed (Filebeat then resends "
+                    "smaller windows)."),
+      opt("max_inflate_ratio", T::Number)
+          .def_int(200)
+          .describe("Sluice only (Logstash has no limit): once a compressed frame has inflated more than 8 MiB, "
+                    "it may not inflate more than this many times the compressed bytes it came from; a frame "
+                    "that does is a decompression bomb and its connection is closed (0: no limit). Filebeat's "
+                    "windows (~2 MiB) never reach the 8 MiB; real logs compress about 20:1."),
       opt("event_loop_threads", T::Number)
           .def_int(0)
           .describe("Network event loop threads (accepted for compatibility; Sluice uses one I/O thread)."),

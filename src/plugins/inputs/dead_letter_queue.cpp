@@ -16,7 +16,7 @@
 // shutdown). A queue directory that does not exist yet is waited for.
 #include "dlq/reader.hpp"
 #include "sluice/log.hpp"
-#include "sluice/registry.hpp"
+#include "sluice/options.hpp"
 
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -48,25 +48,34 @@ std::string md5_hex(std::string_view s) {
   return out;
 }
 
+struct DeadLetterQueueConfig {
+  std::string path;
+  std::string pipeline_id = "main";
+  bool commit_offsets = true;
+  std::optional<std::string> sincedb_path;
+  std::optional<std::string> start_timestamp;
+  bool clean_consumed = false;
+};
+
 class DeadLetterQueueInput final : public Input {
  public:
-  explicit DeadLetterQueueInput(const PluginConfig& cfg) : plugin_id_(cfg.id) {
-    path_ = cfg.string("path");
-    queue_pipeline_ = cfg.string("pipeline_id");
-    commit_offsets_ = cfg.boolean("commit_offsets");
-    clean_consumed_ = cfg.boolean("clean_consumed");
-    pipeline_id_ = cfg.pipeline_id;
+  DeadLetterQueueInput(const DeadLetterQueueConfig& c, const PluginConfig& cfg)
+      : plugin_id_(cfg.id),
+        pipeline_id_(cfg.pipeline_id),
+        path_(c.path),
+        queue_pipeline_(c.pipeline_id),
+        commit_offsets_(c.commit_offsets),
+        clean_consumed_(c.clean_consumed) {
     if (clean_consumed_ && !commit_offsets_)
       throw PluginConfigError("clean_consumed", "enabling clean_consumed requires commit_offsets to also be enabled");
-    if (cfg.has("start_timestamp")) {
-      const std::string ts = cfg.string("start_timestamp");
-      start_timestamp_ = Timestamp::parse_iso8601(ts);
+    if (c.start_timestamp) {
+      start_timestamp_ = Timestamp::parse_iso8601(*c.start_timestamp);
       if (!start_timestamp_)
-        throw PluginConfigError("start_timestamp", "start_timestamp " + ts +
+        throw PluginConfigError("start_timestamp", "start_timestamp " + *c.start_timestamp +
                                                        " is not an ISO-8601 timestamp; write it as 2017-04-04T23:40:37");
     }
-    if (cfg.has("sincedb_path")) {
-      sincedb_path_ = cfg.string("sincedb_path");
+    if (c.sincedb_path) {
+      sincedb_path_ = *c.sincedb_path;
       std::error_code ec;
       if (fs::is_directory(sincedb_path_, ec))
         throw PluginConfigError("sincedb_path", "The \"sincedb_path\" argument must point to a file, received a directory: \"" +
@@ -247,32 +256,30 @@ class DeadLetterQueueInput final : public Input {
 namespace sluice::plugins {
 
 void register_input_dead_letter_queue(Registry& r) {
-  PluginSchema s;
-  s.kind = PluginKind::Input;
-  s.name = "dead_letter_queue";
-  s.description = "Reads the events a pipeline's outputs put in its dead letter queue, to fix and reindex them.";
-  s.options = {
-      opt("path", OptionType::Path)
-          .req()
-          .describe("The dead letter queue directory of the writing node (its path.dead_letter_queue)."),
-      opt("pipeline_id", OptionType::String).def_str("main").describe("The pipeline whose dead letter queue is read."),
-      opt("commit_offsets", OptionType::Boolean)
-          .def_bool(true)
-          .describe("Save the read position in the sincedb, so that a restart continues where this run stopped."),
-      opt("sincedb_path", OptionType::String)
-          .describe("The file keeping the read position (default: "
-                    "<path.data>/plugins/inputs/dead_letter_queue/<pipeline_id>/.sincedb_<md5 of path>)."),
-      opt("start_timestamp", OptionType::String)
-          .describe("Start at the first entry written at or after this ISO-8601 time (e.g. 2017-04-04T23:40:37), "
-                    "ignoring the sincedb."),
-      opt("clean_consumed", OptionType::Boolean)
-          .def_bool(false)
-          .describe("Delete segments once every entry in them was read (needs commit_offsets)."),
-      opt("codec", OptionType::Codec).def_str("plain").describe("Unused: events are stored whole."),
-  };
-  r.add(std::move(s), [](const PluginConfig& cfg) -> std::unique_ptr<Plugin> {
-    return std::make_unique<inputs::DeadLetterQueueInput>(cfg);
-  });
+  using C = inputs::DeadLetterQueueConfig;
+  Options<C> o;
+  o.add("path", OptionType::Path, &C::path)
+      .req()
+      .describe("The dead letter queue directory of the writing node (its path.dead_letter_queue).");
+  o.add("pipeline_id", OptionType::String, &C::pipeline_id)
+      .def_str("main")
+      .describe("The pipeline whose dead letter queue is read.");
+  o.add("commit_offsets", OptionType::Boolean, &C::commit_offsets)
+      .def_bool(true)
+      .describe("Save the read position in the sincedb, so that a restart continues where this run stopped.");
+  o.add("sincedb_path", OptionType::String, &C::sincedb_path)
+      .describe("The file keeping the read position (default: "
+                "<path.data>/plugins/inputs/dead_letter_queue/<pipeline_id>/.sincedb_<md5 of path>).");
+  o.add("start_timestamp", OptionType::String, &C::start_timestamp)
+      .describe("Start at the first entry written at or after this ISO-8601 time (e.g. 2017-04-04T23:40:37), "
+                "ignoring the sincedb.");
+  o.add("clean_consumed", OptionType::Boolean, &C::clean_consumed)
+      .def_bool(false)
+      .describe("Delete segments once every entry in them was read (needs commit_offsets).");
+  o.declare("codec", OptionType::Codec).def_str("plain").describe("Unused: events are stored whole.");
+  add_plugin<inputs::DeadLetterQueueInput>(
+      r, PluginKind::Input, "dead_letter_queue",
+      "Reads the events a pipeline's outputs put in its dead letter queue, to fix and reindex them.", std::move(o));
 }
 
 }  // namespace sluice::plugins

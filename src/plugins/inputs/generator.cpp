@@ -10,7 +10,7 @@
 #include "plugins/codecs/codec_support.hpp"
 #include "plugins/inputs/input_support.hpp"
 #include "sluice/log.hpp"
-#include "sluice/registry.hpp"
+#include "sluice/options.hpp"
 
 #include <atomic>
 #include <cstdio>
@@ -21,17 +21,26 @@
 namespace sluice::inputs {
 namespace {
 
+struct GeneratorConfig {
+  std::string message = "Hello world!";
+  std::vector<std::string> lines;
+  int64_t count = 0;
+  int64_t threads = 1;
+  std::string ecs_compatibility = "disabled";
+};
+
 class GeneratorInput final : public Input {
  public:
-  explicit GeneratorInput(const PluginConfig& cfg)
-      : codec_factory_(cfg.codec_factory), host_(host_name()) {
+  GeneratorInput(const GeneratorConfig& c, const PluginConfig& cfg)
+      : codec_factory_(cfg.codec_factory),
+        host_(host_name()),
+        message_(c.message),
+        lines_(c.lines),
+        count_(c.count),
+        threads_(c.threads) {
     if (!codec_factory_) throw PluginConfigError("codec", "The generator input needs a codec");
-    message_ = cfg.string_or("message", "Hello world!");
-    if (cfg.has("lines")) lines_ = cfg.strings("lines");
-    count_ = cfg.integer("count");
-    threads_ = cfg.integer("threads");
     if (threads_ < 1) throw PluginConfigError("threads", "threads must be at least 1");
-    const bool ecs = codecs::ecs_mode(cfg) == codecs::Ecs::V1;
+    const bool ecs = c.ecs_compatibility != "disabled";
     host_ref_ = *FieldRef::parse(ecs ? "[host][name]" : "host");
     sequence_ref_ = *FieldRef::parse(ecs ? "[event][sequence]" : "sequence");
     codec_factory_();  // surface codec configuration errors now
@@ -104,28 +113,24 @@ class GeneratorInput final : public Input {
 namespace sluice::plugins {
 
 void register_input_generator(Registry& r) {
-  PluginSchema s;
-  s.kind = PluginKind::Input;
-  s.name = "generator";
-  s.description = "Generates events (a fixed message or a list of lines), for tests and benchmarks.";
-  s.options = {
-      opt("message", OptionType::String)
-          .def_str("Hello world!")
-          .describe("The message of every event; `stdin` reads one line from standard input and uses it."),
-      opt("lines", OptionType::Array)
-          .describe("Lines to emit in order, one event each, instead of `message`; `count` repeats the list."),
-      opt("count", OptionType::Number)
-          .def_int(0)
-          .describe("How many times to emit the message (or the list of lines); 0 means forever."),
-      opt("threads", OptionType::Number)
-          .def_int(1)
-          .describe("Number of generator threads; each emits `count` passes with its own sequence."),
-      opt("codec", OptionType::Codec).def_str("plain").describe("The codec used to decode each generated line."),
-      codecs::ecs_option(),
-  };
-  r.add(std::move(s), [](const PluginConfig& cfg) -> std::unique_ptr<Plugin> {
-    return std::make_unique<inputs::GeneratorInput>(cfg);
-  });
+  using C = inputs::GeneratorConfig;
+  Options<C> o;
+  o.add("message", OptionType::String, &C::message)
+      .def_str("Hello world!")
+      .describe("The message of every event; `stdin` reads one line from standard input and uses it.");
+  o.add("lines", OptionType::Array, &C::lines)
+      .describe("Lines to emit in order, one event each, instead of `message`; `count` repeats the list.");
+  o.add("count", OptionType::Number, &C::count)
+      .def_int(0)
+      .describe("How many times to emit the message (or the list of lines); 0 means forever.");
+  o.add("threads", OptionType::Number, &C::threads)
+      .def_int(1)
+      .describe("Number of generator threads; each emits `count` passes with its own sequence.");
+  o.declare("codec", OptionType::Codec).def_str("plain").describe("The codec used to decode each generated line.");
+  o.add(codecs::ecs_option(), &C::ecs_compatibility);
+  add_plugin<inputs::GeneratorInput>(
+      r, PluginKind::Input, "generator",
+      "Generates events (a fixed message or a list of lines), for tests and benchmarks.", std::move(o));
 }
 
 }  // namespace sluice::plugins

@@ -13,7 +13,7 @@
 #include "plugins/codecs/codec_support.hpp"
 #include "plugins/inputs/input_support.hpp"
 #include "sluice/log.hpp"
-#include "sluice/registry.hpp"
+#include "sluice/options.hpp"
 
 #include <atomic>
 #include <cerrno>
@@ -35,10 +35,16 @@ namespace {
 
 constexpr size_t kReadSize = 16384;  // Logstash's READ_SIZE
 
+struct StdinConfig {
+  std::string ecs_compatibility = "disabled";
+};
+
 class StdinInput final : public Input {
  public:
-  StdinInput(const PluginConfig& cfg, int fd)
-      : fd_(fd), ecs_(codecs::ecs_mode(cfg)), host_(host_name()) {
+  StdinInput(const StdinConfig& c, const PluginConfig& cfg, int fd = STDIN_FILENO)
+      : fd_(fd),
+        ecs_(c.ecs_compatibility == "disabled" ? codecs::Ecs::Disabled : codecs::Ecs::V1),
+        host_(host_name()) {
     if (!cfg.codec_factory) throw PluginConfigError("codec", "The stdin input needs a codec");
     codec_ = codecs::fix_streaming_codec(cfg.codec_factory(), "stdin", cfg.pipeline_id, cfg.id);
     host_ref_ = *FieldRef::parse(ecs_ == codecs::Ecs::Disabled ? "host" : "[host][hostname]");
@@ -122,20 +128,15 @@ class StdinInput final : public Input {
 namespace sluice::plugins {
 
 void register_input_stdin(Registry& r) {
-  PluginSchema s;
-  s.kind = PluginKind::Input;
-  s.name = "stdin";
-  s.description = "Reads events from standard input until EOF (one event per line by default).";
-  s.options = {
-      opt("codec", OptionType::Codec)
-          .def_str("line")
-          .describe("The codec used to decode standard input; `plain` is switched to `line` and `json` to "
-                    "`json_lines`."),
-      codecs::ecs_option(),
-  };
-  r.add(std::move(s), [](const PluginConfig& cfg) -> std::unique_ptr<Plugin> {
-    return std::make_unique<inputs::StdinInput>(cfg, STDIN_FILENO);
-  });
+  Options<inputs::StdinConfig> o;
+  o.declare("codec", OptionType::Codec)
+      .def_str("line")
+      .describe("The codec used to decode standard input; `plain` is switched to `line` and `json` to "
+                "`json_lines`.");
+  o.add(codecs::ecs_option(), &inputs::StdinConfig::ecs_compatibility);
+  add_plugin<inputs::StdinInput>(r, PluginKind::Input, "stdin",
+                                 "Reads events from standard input until EOF (one event per line by default).",
+                                 std::move(o));
 }
 
 }  // namespace sluice::plugins

@@ -21,6 +21,18 @@
 // stop() (any thread) closes the acceptor and every connection on the I/O thread; run() returns
 // once their handlers have finished.
 //
+// Limits (Sluice only; Logstash's tcp input has none):
+//  - Idle connections cost no read buffer: a connection waits for readability, then reads what
+//    the socket holds into one buffer shared by the input's connections (the I/O thread is the
+//    only reader). What a connection keeps is its codec's partial line.
+//  - `client_inactivity_timeout` (seconds, 0 = off, the default) closes connections that sent
+//    nothing for that long.
+//  - `max_connections`: a new connection beyond it closes the connection that has gone longest
+//    without completing an event (a line), with one rate-limited WARN line; a client trickling a
+//    line byte by byte therefore goes first.
+//  - Accept errors (out of file descriptors...) are logged at most once per 10 s and accepting
+//    resumes after 100 ms, so the loop never spins.
+//
 // Not supported (rejected with a clear error when set): `mode => client`, TLS (`ssl_*`).
 #include "plugins/codecs/codec_support.hpp"
 #include "plugins/inputs/tcp_input.hpp"
@@ -32,11 +44,16 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
-#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <atomic>
+#include <list>
 #include <memory>
-#include <set>
+#include <optional>
+#include <span>
+#include <vector>
 
 namespace sluice::inputs {
 namespace {
@@ -45,7 +62,9 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 constexpr const char* kComponent = "logstash.inputs.tcp";
-constexpr size_t kReadSize = 16384;
+constexpr size_t kReadSize = 64 * 1024;  // the shared read buffer
+constexpr std::chrono::milliseconds kAcceptBackoff{100};
+using Clock = std::chrono::steady_clock;
 constexpr size_t kMaxProxyHeader = 107;  // PROXY protocol v1: at most 107 bytes with the CRLF
 
 struct Fields {
@@ -101,12 +120,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void start();
   void close() {
     boost::system::error_code ec;
+    if (idle_timer_) idle_timer_->cancel();
     socket_.shutdown(tcp::socket::shutdown_both, ec);
     socket_.close(ec);
   }
+  // Closes now (the codec is flushed, as on any close).
+  void end() { finish(asio::error::operation_aborted); }
+  const std::string& peer() const { return peer_; }
+
+  // The connection's place in TcpInput::connections_ (I/O thread only).
+  std::list<std::shared_ptr<Connection>>::iterator slot;
+  bool listed = false;
+  Clock::time_point progress = Clock::now();  // start, then each event
 
  private:
   void read();
+  void read_ready();
+  void arm_idle_timer();
   void on_data(std::string_view data);
   bool proxy_header(std::string_view& data);
   void finish(const boost::system::error_code& ec);
@@ -116,7 +146,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   tcp::socket socket_;
   std::unique_ptr<Codec> codec_;
   Codec::Sink sink_;
-  std::array<char, kReadSize> buf_{};
+  std::optional<asio::steady_timer> idle_timer_;  // with client_inactivity_timeout only
+  Clock::time_point last_read_ = Clock::now();
   std::string peer_;  // "ip:port", for logs
   std::string ip_, name_;
   int64_t port_num_ = 0;
@@ -142,6 +173,19 @@ class TcpInput final : public Input, public TcpListenerInfo {
     port_ = static_cast<uint16_t>(port);
     proxy_protocol_ = cfg.boolean("proxy_protocol");
     keep_alive_ = cfg.boolean("tcp_keep_alive");
+    if (cfg.has("client_inactivity_timeout")) {
+      const double secs = cfg.number("client_inactivity_timeout");
+      if (!(secs >= 0))
+        throw PluginConfigError("client_inactivity_timeout",
+                                "client_inactivity_timeout must be 0 (off) or a positive number of seconds");
+      inactivity_timeout_ = std::chrono::milliseconds(static_cast<int64_t>(secs * 1000));
+    }
+    if (cfg.has("max_connections")) {
+      const int64_t n = cfg.integer("max_connections");
+      if (n < 0)
+        throw PluginConfigError("max_connections", "max_connections must be 0 (no limit) or more, got " + std::to_string(n));
+      max_connections_ = static_cast<size_t>(n);
+    }
     reverse_lookup_ = cfg.boolean("dns_reverse_lookup_enabled");
     if (!codec_factory_) throw PluginConfigError("codec", "The tcp input needs a codec");
     // Build (and, for plain/json, switch) one codec now so that configuration errors show early.
@@ -172,6 +216,7 @@ class TcpInput final : public Input, public TcpListenerInfo {
     asio::post(io_, [this] {
       boost::system::error_code ec;
       acceptor_.close(ec);
+      accept_timer_.cancel();
       for (const auto& c : connections_) c->close();
     });
   }
@@ -184,8 +229,21 @@ class TcpInput final : public Input, public TcpListenerInfo {
   const Fields& fields() const { return fields_; }
   bool proxy_protocol() const { return proxy_protocol_; }
   bool reverse_lookup() const { return reverse_lookup_; }
-  void forget(const std::shared_ptr<Connection>& c) { connections_.erase(c); }
+  void forget(Connection& c) {
+    if (!c.listed) return;
+    c.listed = false;
+    connections_.erase(c.slot);
+  }
+  // An event was completed: the connection moves to the back of the eviction order.
+  void touch(Connection& c) {
+    c.progress = Clock::now();
+    if (c.listed) connections_.splice(connections_.end(), connections_, c.slot);
+  }
   const std::string& pipeline_id() const { return pipeline_id_; }
+  std::chrono::milliseconds inactivity_timeout() const { return inactivity_timeout_; }
+  asio::io_context& io() { return io_; }
+  // The read buffer all connections share (reads happen on the I/O thread, one at a time).
+  std::span<char> read_buffer() { return std::span<char>(read_buf_.data(), read_buf_.size()); }
 
  private:
   void bind() {
@@ -220,13 +278,36 @@ class TcpInput final : public Input, public TcpListenerInfo {
     bound_port_ = acceptor_.local_endpoint(ec).port();
   }
 
+  // Errors accept() reports for one pending connection that failed: accept the next one at once.
+  static bool per_connection_error(const boost::system::error_code& ec) {
+    if (ec == asio::error::connection_aborted) return true;
+    if (ec.category() != boost::system::system_category()) return false;
+    switch (ec.value()) {
+      case EPROTO: case ENOPROTOOPT: case EHOSTDOWN: case ENONET: case EHOSTUNREACH: case EOPNOTSUPP:
+      case ENETUNREACH: case ENETDOWN: case EPERM:
+        return true;
+      default:
+        return false;
+    }
+  }
+
   void accept() {
     acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-        // Transient (EMFILE, ECONNABORTED): log and keep accepting.
-        log::write(log::Level::Warn, kComponent, "Accepting a connection failed: " + ec.message(), pipeline_id_, id());
-        accept();
+        if (per_connection_error(ec)) {
+          accept();
+          return;
+        }
+        // Out of file descriptors or buffers (or anything unexpected): log, wait, retry; never spin.
+        accept_warning_.warn(kComponent,
+                             "Accepting a connection failed: " + ec.message() + "; retrying every " +
+                                 std::to_string(kAcceptBackoff.count()) + " ms",
+                             id());
+        accept_timer_.expires_after(kAcceptBackoff);
+        accept_timer_.async_wait([this](const boost::system::error_code& tec) {
+          if (!tec && !stopping()) accept();
+        });
         return;
       }
       if (stopping()) {
@@ -234,14 +315,34 @@ class TcpInput final : public Input, public TcpListenerInfo {
         socket.close(ignore);
         return;
       }
+      if (max_connections_ > 0 && connections_.size() >= max_connections_) evict_one(socket);
       boost::system::error_code opt_ec;
       if (keep_alive_) socket.set_option(asio::socket_base::keep_alive(true), opt_ec);
       auto conn = std::make_shared<Connection>(*this, std::move(socket),
                                                codecs::streaming_codec(codec_factory_()));
-      connections_.insert(conn);
+      conn->slot = connections_.insert(connections_.end(), conn);
+      conn->listed = true;
       conn->start();
       accept();
     });
+  }
+
+  // At max_connections: closes the connection that has gone longest without completing an event.
+  void evict_one(const tcp::socket& newcomer) {
+    std::shared_ptr<Connection> victim = connections_.front();
+    boost::system::error_code ec;
+    const auto remote = newcomer.remote_endpoint(ec);
+    const std::string who = ec ? std::string("a new client")
+                               : unmapped(remote.address()).to_string() + ":" + std::to_string(remote.port());
+    char idle[32];
+    std::snprintf(idle, sizeof idle, "%.1f", std::chrono::duration<double>(Clock::now() - victim->progress).count());
+    eviction_warning_.warn(kComponent,
+                           "Connection limit reached (max_connections => " + std::to_string(max_connections_) +
+                               "): closing the connection from " + victim->peer() + ", which has not completed an event for " +
+                               idle + " s, to accept the one from " + who,
+                           id());
+    ++evicted_;
+    victim->end();
   }
 
   std::string host_;
@@ -255,7 +356,16 @@ class TcpInput final : public Input, public TcpListenerInfo {
   std::string pipeline_id_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
-  std::set<std::shared_ptr<Connection>> connections_;
+  // I/O thread only. Ordered by the last completed event (or the connection's start): the front
+  // has gone longest without completing one.
+  std::list<std::shared_ptr<Connection>> connections_;
+  std::vector<char> read_buf_ = std::vector<char>(kReadSize);
+  asio::steady_timer accept_timer_{io_};  // back-off after an accept error
+  std::chrono::milliseconds inactivity_timeout_{0};
+  size_t max_connections_ = 10000;
+  uint64_t evicted_ = 0;
+  log::RateLimited eviction_warning_{10'000};
+  log::RateLimited accept_warning_{10'000};
   std::atomic<uint16_t> bound_port_{0};
   std::atomic<bool> stopping_{false};
   InputContext* ctx_ = nullptr;
@@ -276,23 +386,63 @@ void Connection::start() {
   header_pending_ = owner_.proxy_protocol();
   sink_ = [this](std::unique_ptr<Event> e) { emit(std::move(e)); };
   if (log::enabled(log::Level::Debug)) log::debug(kComponent, "/" + peer_ + ": initialized channel");
+  socket_.non_blocking(true, ec);  // reads after readability never block the I/O thread
+  if (owner_.inactivity_timeout().count() > 0) {
+    idle_timer_.emplace(owner_.io());
+    arm_idle_timer();
+  }
   read();
 }
 
+void Connection::arm_idle_timer() {
+  idle_timer_->expires_at(last_read_ + owner_.inactivity_timeout());
+  auto self = shared_from_this();
+  idle_timer_->async_wait([this, self](const boost::system::error_code& ec) {
+    if (ec || finished_) return;
+    if (Clock::now() < last_read_ + owner_.inactivity_timeout()) {
+      arm_idle_timer();
+      return;
+    }
+    if (log::enabled(log::Level::Debug))
+      log::debug(kComponent, "/" + peer_ + ": closing the connection, idle for " +
+                                 std::to_string(owner_.inactivity_timeout().count() / 1000.0).substr(0, 5) +
+                                 " s (client_inactivity_timeout)");
+    end();
+  });
+}
+
+// Waits for the socket to be readable: an idle connection holds no read buffer.
 void Connection::read() {
   auto self = shared_from_this();
-  socket_.async_read_some(asio::buffer(buf_), [this, self](const boost::system::error_code& ec, size_t n) {
-    if (n > 0 && !owner_.stopping()) on_data(std::string_view(buf_.data(), n));
+  socket_.async_wait(tcp::socket::wait_read, [this, self](const boost::system::error_code& ec) {
+    if (finished_) return;
     if (ec) {
       finish(ec);
       return;
     }
-    if (owner_.stopping()) {
-      finish(asio::error::operation_aborted);
-      return;
-    }
-    if (!finished_) read();
+    read_ready();
   });
+}
+
+void Connection::read_ready() {
+  boost::system::error_code ec;
+  std::span<char> buf = owner_.read_buffer();
+  const size_t n = socket_.read_some(asio::buffer(buf.data(), buf.size()), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    read();
+    return;
+  }
+  if (n > 0) last_read_ = Clock::now();
+  if (n > 0 && !owner_.stopping()) on_data(std::string_view(buf.data(), n));
+  if (ec) {
+    finish(ec);
+    return;
+  }
+  if (owner_.stopping()) {
+    finish(asio::error::operation_aborted);
+    return;
+  }
+  if (!finished_) read();
 }
 
 void Connection::on_data(std::string_view data) {
@@ -370,6 +520,7 @@ void Connection::emit(std::unique_ptr<Event> e) {
       (void)e->set(f.port, Value(port_num_));
     }
   }
+  owner_.touch(*this);
   // Blocks while the queue is full (backpressure); false once the pipeline accepts nothing more.
   if (!owner_.ctx().push(std::move(e)) && !finished_) close();
 }
@@ -385,9 +536,10 @@ void Connection::finish(const boost::system::error_code& ec) {
   } else {
     log::write(log::Level::Error, kComponent, "/" + peer_ + ": closing due: " + ec.message(), owner_.pipeline_id());
   }
+  auto keep = shared_from_this();  // forget() drops the input's reference
   close();
   if (!header_pending_) codec_->flush(sink_);  // flush-on-close, as Logstash
-  owner_.forget(shared_from_this());
+  owner_.forget(*this);
 }
 
 }  // namespace
@@ -414,6 +566,17 @@ void register_input_tcp(Registry& r) {
       opt("tcp_keep_alive", OptionType::Boolean)
           .def_bool(false)
           .describe("Enable TCP keep-alives on accepted connections (OS default timings)."),
+      opt("client_inactivity_timeout", OptionType::Number)
+          .def_int(0)
+          .describe("Sluice only (Logstash's tcp input has no such option): close a connection that sent nothing "
+                    "for this many seconds; 0 (the default) never does, as Logstash. Off by default because plain "
+                    "TCP senders get no acknowledgement: the first lines a sender writes after the server closed "
+                    "its idle connection can be lost, and syslog-style senders often stay quiet for hours."),
+      opt("max_connections", OptionType::Number)
+          .def_int(10000)
+          .describe("Sluice only (Logstash has no limit): the most connections this input keeps open. A new "
+                    "connection beyond it closes the connection that has gone longest without completing an event "
+                    "(a line); 0: no limit."),
       opt("dns_reverse_lookup_enabled", OptionType::Boolean)
           .def_bool(true)
           .describe("Resolve the peer's address to a host name for the host field; off: the address itself."),

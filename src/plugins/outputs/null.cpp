@@ -1,13 +1,16 @@
 // The null output (logstash-output-null 3.0.5): discards every event. Useful for benchmarks.
-#include "sluice/registry.hpp"
+#include "sluice/options.hpp"
 
 #include <atomic>
 
 namespace sluice::outputs {
 namespace {
 
+struct NullConfig {};  // no options of its own
+
 class NullOutput final : public Output {
  public:
+  NullOutput(const NullConfig&, const PluginConfig&) {}
   void receive(std::span<Event* const> events, DeliveryReport&) override {
     discarded_.fetch_add(events.size(), std::memory_order_relaxed);
   }
@@ -23,13 +26,8 @@ class NullOutput final : public Output {
 namespace sluice::plugins {
 
 void register_output_null(Registry& r) {
-  PluginSchema s;
-  s.kind = PluginKind::Output;
-  s.name = "null";
-  s.description = "Discards every event.";
-  r.add(std::move(s), [](const PluginConfig&) -> std::unique_ptr<Plugin> {
-    return std::make_unique<outputs::NullOutput>();
-  });
+  add_plugin<outputs::NullOutput>(r, PluginKind::Output, "null", "Discards every event.",
+                                  Options<outputs::NullConfig>{});
 }
 
 }  // namespace sluice::plugins

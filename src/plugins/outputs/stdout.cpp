@@ -6,7 +6,7 @@
 // buffer goes out in one write(2) loop under a mutex, so batches of different workers never
 // interleave. No stdio buffering: what a batch printed is on the fd when receive() returns.
 #include "sluice/log.hpp"
-#include "sluice/registry.hpp"
+#include "sluice/options.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -24,12 +24,16 @@ std::mutex& stdout_write_mutex() {
   return mu;
 }
 
+// No options of its own: `codec` is a common option (stdout only changes its default).
+struct StdoutConfig {};
+
 class StdoutOutput final : public Output {
  public:
-  explicit StdoutOutput(std::function<std::unique_ptr<Codec>()> factory, int fd = STDOUT_FILENO)
-      : factory_(std::move(factory)), fd_(fd) {
+  StdoutOutput(const StdoutConfig&, const PluginConfig& cfg, int fd = STDOUT_FILENO)
+      : factory_(cfg.codec_factory), fd_(fd) {
+    if (!factory_) throw PluginConfigError("codec", "The stdout output needs a codec");
     // Build one codec now so that a codec configuration error surfaces before the first event.
-    if (factory_) pool_.push_back(factory_());
+    pool_.push_back(factory_());
   }
 
   void receive(std::span<Event* const> events, DeliveryReport&) override {
@@ -98,19 +102,13 @@ class StdoutOutput final : public Output {
 namespace sluice::plugins {
 
 void register_output_stdout(Registry& r) {
-  PluginSchema s;
-  s.kind = PluginKind::Output;
-  s.name = "stdout";
-  s.description = "Prints events to standard output with a codec (rubydebug by default).";
-  s.options = {
-      opt("codec", OptionType::Codec)
-          .def_str("rubydebug")
-          .describe("The codec used to encode events; `rubydebug` prints each event as a Ruby hash."),
-  };
-  r.add(std::move(s), [](const PluginConfig& cfg) -> std::unique_ptr<Plugin> {
-    if (!cfg.codec_factory) throw PluginConfigError("codec", "The stdout output needs a codec");
-    return std::make_unique<outputs::StdoutOutput>(cfg.codec_factory);
-  });
+  Options<outputs::StdoutConfig> o;
+  o.declare("codec", OptionType::Codec)
+      .def_str("rubydebug")
+      .describe("The codec used to encode events; `rubydebug` prints each event as a Ruby hash.");
+  add_plugin<outputs::StdoutOutput>(r, PluginKind::Output, "stdout",
+                                    "Prints events to standard output with a codec (rubydebug by default).",
+                                    std::move(o));
 }
 
 }  // namespace sluice::plugins

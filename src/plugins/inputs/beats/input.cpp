@@ -31,6 +31,29 @@ class BeatsInput final : public Input {
         throw PluginConfigError("client_inactivity_timeout", "client_inactivity_timeout must be a positive number of seconds");
       ss.client_inactivity_timeout = std::chrono::milliseconds(static_cast<int64_t>(secs * 1000));
     }
+    if (cfg.has("max_connections")) {
+      const int64_t n = cfg.integer("max_connections");
+      if (n < 0) throw PluginConfigError("max_connections", "max_connections must be 0 (no limit) or more, got " + std::to_string(n));
+      ss.max_connections = static_cast<size_t>(n);
+    }
+    auto bytes_option = [&](const char* name, uint64_t dflt) -> uint64_t {
+      if (!cfg.has(name)) return dflt;
+      const int64_t n = cfg.integer(name);
+      if (n < (1 << 20))
+        throw PluginConfigError(name, std::string(name) + " must be at least 1 MiB (1048576 bytes), got " + std::to_string(n));
+      return static_cast<uint64_t>(n);
+    };
+    ss.memory_limit = bytes_option("memory_limit", ss.memory_limit);
+    ss.connection_memory_limit = std::min(bytes_option("connection_memory_limit", ss.connection_memory_limit), ss.memory_limit);
+    ss.connection_memory_floor = std::min(ss.connection_memory_floor, ss.connection_memory_limit);
+    // A window cannot hold more than its connection may: the decoder says so with its own error.
+    ss.limits.max_window_bytes = ss.connection_memory_limit;
+    if (cfg.has("max_inflate_ratio")) {
+      const int64_t r = cfg.integer("max_inflate_ratio");
+      if (r < 0 || r > 1'000'000)
+        throw PluginConfigError("max_inflate_ratio", "max_inflate_ratio must be 0 (no limit) to 1000000, got " + std::to_string(r));
+      ss.limits.max_inflate_ratio = static_cast<uint32_t>(r);
+    }
     const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     ss.executor_threads = cores;
     if (cfg.has("executor_threads")) {

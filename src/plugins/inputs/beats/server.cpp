@@ -41,8 +41,34 @@
 //  - `client_inactivity_timeout` closes a connection that sent nothing for that long and has no
 //    window waiting for the executor (a connection we stopped reading is never idle-closed).
 //
-// Memory per connection is bounded by the decoder limits: one partial frame (max_frame_bytes),
-// plus `max_pending_windows` windows of at most max_window_bytes each.
+// Memory (memory.hpp, decoder.hpp)
+//  - Every byte a connection holds is charged to its MemoryAccount and to the input's MemoryPool:
+//    the receive buffer, the inflated chunks and arenas of its open window, and of its complete
+//    windows until the executor has turned them into events (the executor drops a window's bytes
+//    before pushing its events, and before posting its ACK). C frames are inflated in 64 KiB steps
+//    as their bytes arrive; decoding stops at each complete window.
+//  - When a charge is refused the decoder reports Blocked and changes nothing. With windows of its
+//    own in flight, the connection stops reading and waits: each finished window gives memory
+//    back and resumes it (keep-alives go out meanwhile). A connection under its floor refused by
+//    the pool closes the connection that has held memory longest without completing a window
+//    (for at least kStuckBeforeReclaim, and longer than the requester), and retries: open windows
+//    parked by many connections cannot starve ordinary clients. Otherwise nothing would ever give
+//    memory back to it: it is closed with one WARN line naming the peer, the limit and the option
+//    (`connection_memory_limit` for its own limit, `memory_limit` for the pool).
+//  - Reads allocate nothing while a connection is idle: plain TCP waits for readability and then
+//    reads what the socket holds into a receive buffer grown on demand (and freed or shrunk once
+//    decoded); TLS reads one byte, then the rest of the record OpenSSL has decrypted.
+//
+// Connections
+//  - At most `max_connections` per input. A new connection beyond it evicts the connection that
+//    has gone longest without completing a window (connections are kept in that order; those
+//    with windows in flight are skipped: they are waiting for us, not the other way round); if
+//    none can be evicted, the new connection is closed. One rate-limited WARN line either way.
+//    A client trickling bytes never completes a window, so it goes first.
+//  - Accept errors (EMFILE, ENFILE, ENOBUFS...) are logged at most once per 10 s and accepting
+//    resumes after `accept_backoff` (100 ms): the loop never spins.
+//  - Slow clients hold no thread: reads are asynchronous on the I/O thread, and a window reaches an
+//    executor only once complete.
 #include "plugins/inputs/beats/server.hpp"
 
 #include "sluice/log.hpp"
@@ -54,14 +80,19 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include <openssl/ssl.h>
+
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
+#include <list>
 #include <mutex>
 #include <optional>
 #include <type_traits>
 #include <thread>
-#include <unordered_set>
 #include <vector>
 
 namespace sluice::beats {
@@ -74,8 +105,17 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kServerLogger = "org.logstash.beats.Server";
 constexpr std::string_view kHandlerLogger = "org.logstash.beats.BeatsHandler";
-constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kMaxRead = 64 * 1024;  // bytes taken from a socket per read
 constexpr std::chrono::seconds kDrainTimeout{10};
+// A connection holding memory without completing a window for this long may be closed to give its
+// memory to a connection under its floor when the input's pool is used up.
+constexpr std::chrono::seconds kStuckBeforeReclaim{1};
+
+std::string seconds_text(Clock::duration d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", std::chrono::duration<double>(d).count());
+  return buf;
+}
 
 }  // namespace
 
@@ -105,7 +145,11 @@ struct Executor {
 
 struct Server::Impl {
   Impl(ServerSettings s, TransformSettings t, std::function<std::unique_ptr<Codec>()> cf, SslCtxPtr ssl_ctx)
-      : settings(std::move(s)), transform(std::move(t)), codec_factory(std::move(cf)), acceptor(io) {
+      : settings(std::move(s)),
+        transform(std::move(t)),
+        codec_factory(std::move(cf)),
+        acceptor(io),
+        pool(std::make_shared<MemoryPool>(settings.memory_limit, settings.memory_limit / 4)) {
     if (ssl_ctx) ssl.emplace(ssl_ctx.release());  // the asio context owns the SSL_CTX from here
   }
 
@@ -114,10 +158,16 @@ struct Server::Impl {
   }
 
   void accept_loop();
+  void accept_later();
   void executor_loop(Executor& ex);
   void close_all();
   void begin_drain();
   void connection_closed();  // I/O thread: ends the drain once the last connection is gone
+  // I/O thread: room for one more connection under max_connections (evicting one if needed).
+  bool make_room_for(const std::string& newcomer);
+  // I/O thread: the pool refused `requester` (under its floor) memory; closes the connection that
+  // has held memory longest without completing a window, if there is one. True if one was closed.
+  bool reclaim_memory(ConnBase& requester);
 
   ServerSettings settings;
   TransformSettings transform;
@@ -128,13 +178,22 @@ struct Server::Impl {
   InputContext* ctx = nullptr;
   std::vector<std::unique_ptr<Executor>> executors;
   size_t next_executor = 0;
-  std::unordered_set<std::shared_ptr<ConnBase>> connections;  // I/O thread only
+  // I/O thread only. Ordered by the last completed window (or the connection's start): the front
+  // has gone longest without completing one.
+  std::list<std::shared_ptr<ConnBase>> connections;
+  std::shared_ptr<MemoryPool> pool;
   std::atomic<bool> stopping{false};
   std::atomic<bool> abort_pushes{false};  // the drain timed out: a window being pushed is abandoned
   bool draining = false;                  // I/O thread only
   std::optional<asio::steady_timer> drain_timer;
+  asio::steady_timer accept_timer{io};  // back-off after an accept error
   std::atomic<uint64_t> accepted{0}, windows_acked{0}, events_pushed{0}, keepalives{0}, protocol_errors{0};
+  std::atomic<uint64_t> memory_closes{0}, memory_evictions{0}, evicted{0}, refused{0}, accept_errors{0},
+      open_connections{0};
   log::RateLimited skipped_warning{10'000};
+  log::RateLimited eviction_warning{10'000};
+  log::RateLimited memory_warning{10'000};
+  log::RateLimited accept_warning{10'000};
 };
 
 // The part of a connection the executor sees. Everything else is touched on the I/O thread only.
@@ -154,10 +213,29 @@ class ConnBase : public std::enable_shared_from_this<ConnBase> {
   virtual void window_done(uint32_t seq, int version) = 0;    // I/O thread
   virtual void window_failed(const std::string& reason) = 0;  // I/O thread
   virtual void drain() = 0;                                   // I/O thread
+  virtual bool has_windows_in_flight() const = 0;             // I/O thread
+  virtual uint64_t memory_held() const = 0;                   // bytes charged to its account
 
   bool gone() const { return gone_.load(std::memory_order_acquire); }
   EventBuilder& builder() { return builder_; }  // executor thread only
   const std::string& peer() const { return peer_; }
+
+  // The connection's place in Server::Impl::connections (I/O thread only).
+  std::list<std::shared_ptr<ConnBase>>::iterator slot;
+  bool listed = false;
+  Clock::time_point progress = Clock::now();  // start, then each completed window
+
+  // I/O thread: a window was completed; the connection moves to the back of the eviction order.
+  void touch() {
+    progress = Clock::now();
+    if (listed) server_.connections.splice(server_.connections.end(), server_.connections, slot);
+  }
+  void unlist() {
+    if (!listed) return;
+    listed = false;
+    server_.connections.erase(slot);
+    server_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+  }
 
  protected:
   Server::Impl& server_;
@@ -182,16 +260,22 @@ tcp::socket& lowest(Stream& s) {
 
 template <class Stream>
 class Connection final : public ConnBase {
+  static constexpr bool kPlain = std::is_same_v<Stream, tcp::socket>;
+
  public:
   Connection(Server::Impl& server, Executor& ex, Stream stream, std::string peer, std::string ip)
       : ConnBase(server, ex, std::move(peer), std::move(ip)),
         stream_(std::move(stream)),
         timer_(server.io),
-        decoder_(server.settings.limits) {}
+        account_(std::make_shared<MemoryAccount>(server.pool, server.settings.connection_memory_limit,
+                                                 server.settings.connection_memory_floor)),
+        decoder_(server.settings.limits, account_) {}
 
   void start() override {
     last_read_ = last_write_ = Clock::now();
-    if constexpr (std::is_same_v<Stream, tcp::socket>) {
+    if constexpr (kPlain) {
+      error_code ignored;
+      stream_.non_blocking(true, ignored);  // reads after readability never block the I/O thread
       read();
       arm_timer();
     } else {
@@ -217,14 +301,18 @@ class Connection final : public ConnBase {
 
   void close() override {
     if (closed_) return;
+    auto keep = shared_from_this();  // unlist() drops the server's reference
     closed_ = true;
     gone_.store(true, std::memory_order_release);
     timer_.cancel();
     error_code ignored;
     lowest(stream_).shutdown(tcp::socket::shutdown_both, ignored);
     lowest(stream_).close(ignored);
-    if (!server_.transform.plain_fast_path) executor_.submit({shared_from_this(), Window{}, true});
-    server_.connections.erase(shared_from_this());
+    // Give the decoder's memory back now (windows in flight keep theirs); a TLS read still
+    // pointing into the receive buffer keeps that buffer until it ends.
+    decoder_.release(/*keep_buffer=*/!kPlain && reading_);
+    if (!server_.transform.plain_fast_path) executor_.submit({keep, Window{}, true});
+    unlist();
     server_.connection_closed();
   }
 
@@ -233,6 +321,9 @@ class Connection final : public ConnBase {
     if (closed_) return;
     if (pending_ == 0) close_after_writes();
   }
+
+  bool has_windows_in_flight() const override { return pending_ > 0; }
+  uint64_t memory_held() const override { return account_->used(); }
 
   void window_done(uint32_t seq, int version) override {
     if (--pending_ == 0) arm_timer();  // back to the idle deadline
@@ -259,19 +350,90 @@ class Connection final : public ConnBase {
   void read() {
     if (closed_ || reading_ || server_.draining) return;
     reading_ = true;
-    auto area = decoder_.prepare(kReadChunk);
     auto self = std::static_pointer_cast<Connection>(shared_from_this());
-    stream_.async_read_some(asio::buffer(area.data(), area.size()), [self](const error_code& ec, size_t n) {
-      self->reading_ = false;
-      self->decoder_.commit(n);
-      if (self->closed_) return;
-      if (ec) {
-        self->on_read_end(ec);
+    if constexpr (kPlain) {
+      // Nothing is allocated while waiting: the bytes are read once the socket has some.
+      stream_.async_wait(tcp::socket::wait_read, [self](const error_code& ec) {
+        self->reading_ = false;
+        if (self->closed_) return;
+        if (ec) {
+          self->on_read_end(ec);
+          return;
+        }
+        self->read_ready();
+      });
+    } else {
+      // TLS: one byte first, into the (small) receive buffer; then what OpenSSL has decrypted of
+      // that record (read_tls_record). An idle connection holds no read area of its own.
+      auto area = decoder_.prepare(1);
+      if (area.empty()) {
+        reading_ = false;
+        if (memory_refused()) read();
         return;
       }
-      self->last_read_ = Clock::now();
-      self->resume();
-    });
+      stream_.async_read_some(asio::buffer(area.data(), 1), [self](const error_code& ec, size_t n) {
+        self->reading_ = false;
+        if (self->closed_) {
+          self->decoder_.release();
+          return;
+        }
+        self->decoder_.commit(n);
+        if (ec) {
+          self->on_read_end(ec);
+          return;
+        }
+        self->read_tls_record();
+      });
+    }
+  }
+
+  // Plain TCP, the socket is readable: read what it holds (up to kMaxRead).
+  void read_ready() {
+    error_code ec;
+    size_t n = lowest(stream_).available(ec);
+    if (ec) {
+      on_read_end(ec);
+      return;
+    }
+    n = std::clamp<size_t>(n, 1, kMaxRead);  // 0: an end of stream or an error to read
+    auto area = decoder_.prepare(n);
+    if (area.empty()) {
+      if (memory_refused()) read_ready();
+      return;
+    }
+    const size_t k = stream_.read_some(asio::buffer(area.data(), area.size()), ec);
+    decoder_.commit(k);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      read();
+      return;
+    }
+    if (ec) {
+      on_read_end(ec);
+      return;
+    }
+    last_read_ = Clock::now();
+    resume();
+  }
+
+  // TLS, one byte arrived: take the rest of its record, already decrypted (no waiting).
+  void read_tls_record() {
+    if constexpr (!kPlain) {
+      const int pending = SSL_pending(stream_.native_handle());
+      if (pending > 0) {
+        auto area = decoder_.prepare(static_cast<size_t>(pending));
+        if (!area.empty()) {  // (refused: the bytes wait in OpenSSL; the next read reports it)
+          error_code ec;
+          const size_t k = stream_.read_some(asio::buffer(area.data(), area.size()), ec);
+          decoder_.commit(k);
+          if (ec) {
+            on_read_end(ec);
+            return;
+          }
+        }
+      }
+    }
+    last_read_ = Clock::now();
+    resume();
   }
 
   void on_read_end(const error_code& ec) {
@@ -305,11 +467,16 @@ class Connection final : public ConnBase {
       Window w;
       const DecodeStatus s = decoder_.next(w);
       if (s == DecodeStatus::NeedMore) {
+        if (!reading_) decoder_.trim();
         if (!read_eof_) {
           read();
         } else if (pending_ == 0) {
           close_after_writes();
         }
+        return;
+      }
+      if (s == DecodeStatus::Blocked) {
+        if (memory_refused()) continue;
         return;
       }
       if (s == DecodeStatus::Error) {
@@ -321,6 +488,7 @@ class Connection final : public ConnBase {
         return;
       }
       version_ = w.version;
+      touch();
       if (++pending_ == 1) {
         waiting_since_ = Clock::now();  // keep-alives are due from now on
         arm_timer();
@@ -328,6 +496,36 @@ class Connection final : public ConnBase {
       executor_.submit({shared_from_this(), std::move(w), false});
     }
     // Backpressure: max_pending_windows windows wait for the queue; stop reading until one is done.
+  }
+
+  // The memory budget refused what the decoder (or a read) needs. True: memory was freed, retry.
+  bool memory_refused() {
+    // Windows of ours in flight give memory back when done; window_done() resumes us.
+    if (pending_ > 0) return false;
+    // Under its floor, a connection refused by the pool gets the memory of one that has held some
+    // longest without completing a window (parked open windows cannot starve ordinary clients).
+    const MemoryAccount& a = *account_;
+    if (decoder_.refusal() == MemoryRefusal::Pool && a.used() + decoder_.refused_bytes() <= a.floor() &&
+        server_.reclaim_memory(*this))
+      return true;
+    // Nothing would ever give this connection memory back: it cannot go on.
+    server_.memory_closes.fetch_add(1, std::memory_order_relaxed);
+    std::string why;
+    if (decoder_.refusal() == MemoryRefusal::Pool) {
+      const MemoryPool& p = *server_.pool;
+      why = "the memory shared by the connections of this input is used up (" + format_bytes(p.used()) + " of " +
+            format_bytes(p.limit()) + " held, " + format_bytes(a.used()) +
+            " by this connection); raise the beats option `memory_limit` (Sluice only) if this load is legitimate";
+    } else {
+      why = "it needs more than its memory limit of " + format_bytes(a.limit()) + " (" + format_bytes(a.used()) +
+            " held, " + format_bytes(decoder_.refused_bytes()) +
+            " more needed) for the data of its current window; raise the beats option `connection_memory_limit` "
+            "(Sluice only) if its windows are legitimately this large";
+    }
+    server_.log(log::Level::Warn, kHandlerLogger, "Closing the connection from " + peer_ + ": " + why);
+    decoder_.fail_memory(why);
+    close();
+    return false;
   }
 
   void send(std::string bytes) {
@@ -423,6 +621,7 @@ class Connection final : public ConnBase {
 
   Stream stream_;
   asio::steady_timer timer_;
+  std::shared_ptr<MemoryAccount> account_;  // (before decoder_, which charges it)
   FrameDecoder decoder_;
   std::string wbuf_, inflight_;
   Clock::time_point last_read_, last_write_;
@@ -447,27 +646,108 @@ std::string peer_name(const tcp::endpoint& ep) {
 
 }  // namespace
 
+// Errors accept() reports for one pending connection that failed (Linux passes pending network
+// errors of the new socket this way): the next connection can be accepted right away.
+static bool per_connection_accept_error(const error_code& ec) {
+  if (ec == asio::error::connection_aborted) return true;
+  if (ec.category() != boost::system::system_category()) return false;
+  switch (ec.value()) {
+    case EPROTO: case ENOPROTOOPT: case EHOSTDOWN: case ENONET: case EHOSTUNREACH: case EOPNOTSUPP:
+    case ENETUNREACH: case ENETDOWN: case EPERM:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void Server::Impl::accept_later() {
+  // (A member timer: one owned by its own handler would be destroyed inside the io_context's
+  // destructor while that destructor destroys the handler.)
+  accept_timer.expires_after(settings.accept_backoff);
+  accept_timer.async_wait([this](const error_code& ec) {
+    if (ec || stopping || draining) return;
+    accept_loop();
+  });
+}
+
+bool Server::Impl::make_room_for(const std::string& newcomer) {
+  if (settings.max_connections == 0 || connections.size() < settings.max_connections) return true;
+  // The connection that has gone longest without completing a window, skipping those with windows
+  // in flight (they wait for the pipeline, not the other way round).
+  std::shared_ptr<ConnBase> victim;
+  for (const auto& c : connections) {
+    if (!c->has_windows_in_flight()) {
+      victim = c;
+      break;
+    }
+  }
+  const std::string limit = "max_connections => " + std::to_string(settings.max_connections);
+  if (!victim) {
+    refused.fetch_add(1, std::memory_order_relaxed);
+    eviction_warning.warn(kServerLogger,
+                          "Connection limit reached (" + limit + ", every connection has windows in flight): closing "
+                              "the new connection from " + newcomer,
+                          settings.plugin_id);
+    return false;
+  }
+  evicted.fetch_add(1, std::memory_order_relaxed);
+  eviction_warning.warn(kServerLogger,
+                        "Connection limit reached (" + limit + "): closing the connection from " + victim->peer() +
+                            ", which has not completed a window for " + seconds_text(Clock::now() - victim->progress) +
+                            " s, to accept the one from " + newcomer,
+                        settings.plugin_id);
+  victim->close();
+  return true;
+}
+
+bool Server::Impl::reclaim_memory(ConnBase& requester) {
+  const auto now = Clock::now();
+  for (const auto& c : connections) {
+    if (c.get() == &requester) break;  // the rest completed a window after it (or started after it)
+    if (c->has_windows_in_flight() || c->memory_held() == 0 || now - c->progress < kStuckBeforeReclaim) continue;
+    const std::shared_ptr<ConnBase> victim = c;  // (close() unlists it)
+    memory_evictions.fetch_add(1, std::memory_order_relaxed);
+    memory_warning.warn(kServerLogger,
+                        "The memory of this input is used up (memory_limit => " + format_bytes(pool->limit()) +
+                            "): closing the connection from " + victim->peer() + ", which holds " +
+                            format_bytes(victim->memory_held()) + " and has not completed a window for " +
+                            seconds_text(now - victim->progress) + " s, for the one from " + requester.peer(),
+                        settings.plugin_id);
+    victim->close();
+    return true;
+  }
+  return false;
+}
+
 void Server::Impl::accept_loop() {
   acceptor.async_accept([this](const error_code& ec, tcp::socket sock) {
     if (stopping) return;
     if (ec) {
       if (ec == asio::error::operation_aborted) return;
-      log(log::Level::Warn, kServerLogger, "Cannot accept a connection: " + ec.message());
-      if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space) {
-        // Out of file descriptors: wait a little instead of spinning.
-        auto t = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(100));
-        t->async_wait([this, t](const error_code&) { accept_loop(); });
+      accept_errors.fetch_add(1, std::memory_order_relaxed);
+      if (per_connection_accept_error(ec)) {
+        accept_loop();
         return;
       }
-      accept_loop();
+      // Out of file descriptors or buffers, or anything unexpected: never spin on it.
+      accept_warning.warn(kServerLogger,
+                          "Cannot accept connections: " + ec.message() + "; retrying every " +
+                              std::to_string(settings.accept_backoff.count()) + " ms",
+                          settings.plugin_id);
+      accept_later();
       return;
     }
     error_code e2;
     const tcp::endpoint remote = sock.remote_endpoint(e2);
     const std::string peer = e2 ? std::string("unknown peer") : peer_name(remote);
     const std::string ip = e2 ? std::string() : peer_ip(remote);
-    sock.set_option(tcp::no_delay(true), e2);
     accepted.fetch_add(1, std::memory_order_relaxed);
+    if (!make_room_for(peer)) {
+      sock.close(e2);
+      accept_loop();
+      return;
+    }
+    sock.set_option(tcp::no_delay(true), e2);
     Executor& ex = *executors[next_executor++ % executors.size()];
     std::shared_ptr<ConnBase> conn;
     if (ssl) {
@@ -477,7 +757,9 @@ void Server::Impl::accept_loop() {
       conn = std::make_shared<Connection<tcp::socket>>(*this, ex, std::move(sock), peer, ip);
     }
     log(log::Level::Debug, kServerLogger, "New connection from " + peer);
-    connections.insert(conn);
+    conn->slot = connections.insert(connections.end(), conn);
+    conn->listed = true;
+    open_connections.fetch_add(1, std::memory_order_relaxed);
     conn->start();
     accept_loop();
   });
@@ -502,13 +784,19 @@ void Server::Impl::executor_loop(Executor& ex) {
       for (auto& e : events) (void)ctx->push_decorated(std::move(e));
       continue;
     }
-    const Window& w = job.window;
+    // The window's bytes stay charged to the connection's memory account until `w` is reset: once
+    // its events are built (they hold copies), before anything is pushed or posted.
+    Window w = std::move(job.window);
+    const uint32_t last_seq = w.last_seq;
+    const int version = w.version;
     if (conn.gone()) {
+      const uint32_t count = w.count;
+      w = Window{};
       skipped_warning.warn("logstash.inputs.beats",
-                           "Dropping a window of " + std::to_string(w.count) + " events from " + conn.peer() +
+                           "Dropping a window of " + std::to_string(count) + " events from " + conn.peer() +
                                ": the connection closed before it was processed; the client resends it",
                            settings.plugin_id);
-      asio::post(io, [c = job.conn, seq = w.last_seq, v = w.version] { c->window_done(seq, v); });
+      asio::post(io, [c = job.conn, last_seq, version] { c->window_done(last_seq, version); });
       continue;
     }
     // Build the whole window first: an invalid payload fails the window before anything is queued.
@@ -523,6 +811,7 @@ void Server::Impl::executor_loop(Executor& ex) {
       }
       if (!ok) error = "invalid JSON in the data frame with sequence number " + std::to_string(m.seq) + ": " + error;
     }
+    w = Window{};
     if (!ok) {
       events.clear();
       asio::post(io, [c = job.conn, error] { c->window_failed(error); });
@@ -532,7 +821,7 @@ void Server::Impl::executor_loop(Executor& ex) {
     // group fires on the worker that finishes the last one); otherwise it goes once all are queued.
     std::shared_ptr<AckGroup> group;
     if (ctx->acks_on_delivery()) {
-      group = std::make_shared<AckGroup>(events.size(), [this, c = job.conn, seq = w.last_seq, v = w.version] {
+      group = std::make_shared<AckGroup>(events.size(), [this, c = job.conn, seq = last_seq, v = version] {
         asio::post(io, [c, seq, v] { c->window_done(seq, v); });
       });
       for (auto& e : events) e->attach_ack(group);
@@ -549,7 +838,7 @@ void Server::Impl::executor_loop(Executor& ex) {
     events.clear();  // (events not pushed release their share here; a cancelled group never fires)
     if (group) group->release_hold();
     if (!complete) return;  // shutting down: this window is not acknowledged
-    if (!group) asio::post(io, [c = job.conn, seq = w.last_seq, v = w.version] { c->window_done(seq, v); });
+    if (!group) asio::post(io, [c = job.conn, seq = last_seq, v = version] { c->window_done(seq, v); });
   }
 }
 
@@ -557,6 +846,7 @@ void Server::Impl::begin_drain() {
   draining = true;
   error_code ignored;
   acceptor.close(ignored);
+  accept_timer.cancel();
   if (connections.empty()) {
     io.stop();
     return;
@@ -574,8 +864,8 @@ void Server::Impl::begin_drain() {
     close_all();
     io.stop();
   });
-  auto copy = connections;  // drain() may close, which erases from the set
-  for (auto& c : copy) c->drain();
+  const std::vector<std::shared_ptr<ConnBase>> copy(connections.begin(), connections.end());
+  for (auto& c : copy) c->drain();  // (drain() may close, which erases from the list)
 }
 
 void Server::Impl::connection_closed() {
@@ -587,9 +877,9 @@ void Server::Impl::connection_closed() {
 void Server::Impl::close_all() {
   error_code ignored;
   acceptor.close(ignored);
-  auto copy = connections;  // close() erases from the set
-  for (auto& c : copy) c->close();
-  connections.clear();
+  accept_timer.cancel();
+  const std::vector<std::shared_ptr<ConnBase>> copy(connections.begin(), connections.end());
+  for (auto& c : copy) c->close();  // (close() erases from the list)
 }
 
 Server::Server(ServerSettings settings, TransformSettings transform,
@@ -680,6 +970,14 @@ Server::Stats Server::stats() const {
   st.events_pushed = s.events_pushed.load();
   st.keepalives_sent = s.keepalives.load();
   st.protocol_errors = s.protocol_errors.load();
+  st.memory_closes = s.memory_closes.load();
+  st.memory_evictions = s.memory_evictions.load();
+  st.connections_evicted = s.evicted.load();
+  st.connections_refused = s.refused.load();
+  st.accept_errors = s.accept_errors.load();
+  st.connections = s.open_connections.load();
+  st.memory_used = s.pool->used();
+  st.memory_peak = s.pool->peak();
   return st;
 }
 

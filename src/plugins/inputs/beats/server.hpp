@@ -1,7 +1,7 @@
 // The Lumberjack server of the beats input: accepts connections (TCP or TLS), decodes windows,
 // hands them to executor threads that build events and push them into the pipeline queue, and
-// writes one ACK per window once all its events were accepted. See server.cpp for the threading
-// and acknowledgement model. Asio stays inside server.cpp (compile time).
+// writes one ACK per window once all its events were accepted. See server.cpp for the threading,
+// acknowledgement, memory and connection-limit model. Asio stays inside server.cpp (compile time).
 #pragma once
 
 #include "plugins/inputs/beats/decoder.hpp"
@@ -28,6 +28,17 @@ struct ServerSettings {
   // Complete windows of one connection waiting for (or in) the executor before the connection
   // stops reading its socket (TCP backpressure).
   int max_pending_windows = 2;
+  // Memory budget (memory.hpp): the pool shared by the input's connections (a quarter of it kept
+  // for connections under their floor), one connection's limit, and its floor.
+  uint64_t memory_limit = 128ull << 20;
+  uint64_t connection_memory_limit = 48ull << 20;
+  uint64_t connection_memory_floor = 4ull << 20;
+  // Connections at once. At the limit, the connection that has gone longest without completing a
+  // window (and has none in flight) is closed to make room; if every one has windows in flight,
+  // the new connection is closed instead.
+  size_t max_connections = 10000;
+  // After an accept error (out of file descriptors...), wait this long before accepting again.
+  std::chrono::milliseconds accept_backoff{100};
   std::string plugin_id;
   std::string pipeline_id = "main";
 };
@@ -57,6 +68,14 @@ class Server {
     uint64_t events_pushed = 0;
     uint64_t keepalives_sent = 0;
     uint64_t protocol_errors = 0;
+    uint64_t memory_closes = 0;         // connections closed because the memory budget refused them
+    uint64_t memory_evictions = 0;      // closed to give their memory to a connection under its floor
+    uint64_t connections_evicted = 0;   // closed to make room under max_connections
+    uint64_t connections_refused = 0;   // new connections closed at once under max_connections
+    uint64_t accept_errors = 0;
+    uint64_t connections = 0;           // open now
+    uint64_t memory_used = 0;           // bytes charged to the pool now (connections and their windows)
+    uint64_t memory_peak = 0;
   };
   Stats stats() const;
 

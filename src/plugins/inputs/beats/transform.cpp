@@ -41,9 +41,21 @@ EventBuilder::EventBuilder(const TransformSettings& settings, std::unique_ptr<Co
 bool EventBuilder::build_json(std::string_view json, InputContext& ctx, std::vector<std::unique_ptr<Event>>& out,
                               std::string* error) {
   // The event's own pool holds the parsed tree, which becomes the event (no second copy).
+  // The shared event JSON reader: iterative, at most kMaxJsonDepth levels, so the copies of parsed
+  // values below (RapidJSON's recursive Value(v, a)) recurse at most that deep. [beat][hostname]
+  // is copied with copy_value: a key such as "[beat][hostname][a][a]..." can make it any depth.
   auto ev = std::make_unique<Event>(Timestamp{0});
   Value root;
-  if (!parse_json_value(json, ev->allocator(), &root, error)) return false;
+  JsonError parse_error;
+  if (!parse_json(json, ev->allocator(), &root, JsonSyntax::Document, &parse_error)) {
+    if (error) {
+      *error = parse_error.too_deep()
+                   ? parse_error.message() + "; the client resends this window until the event changes: drop it or "
+                                             "flatten it at the source"
+                   : "JSON parse error at offset " + std::to_string(parse_error.offset) + ": " + parse_error.reason();
+    }
+    return false;
+  }
   if (!root.IsObject()) {
     if (error) *error = "the JSON payload is not an object";
     return false;
@@ -179,7 +191,7 @@ void EventBuilder::finish(Event& e, InputContext& ctx, std::string_view tag) {
   if (s_.ecs && s_.source_metadata && !ip_.empty()) (void)e.set_string(ecs_ip_, ip_);
   if (s_.add_hostname) {
     if (const Value* h = e.get(beat_hostname_); h && !h->IsNull() && !e.includes(host_field_)) {
-      (void)e.set(host_field_, Value(*h, e.allocator()));
+      (void)e.set(host_field_, copy_value(*h, e.allocator()));
     }
   }
   ctx.decorate(e);
@@ -191,7 +203,7 @@ void EventBuilder::flush(InputContext& ctx, std::vector<std::unique_ptr<Event>>&
   codec_->flush([&](std::unique_ptr<Event> e) {
     if (s_.add_hostname) {
       if (const Value* h = e->get(beat_hostname_); h && !h->IsNull() && !e->includes(host_field_)) {
-        (void)e->set(host_field_, Value(*h, e->allocator()));
+        (void)e->set(host_field_, copy_value(*h, e->allocator()));
       }
     }
     ctx.decorate(*e);

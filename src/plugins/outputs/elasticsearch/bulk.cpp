@@ -1,5 +1,7 @@
 #include "plugins/outputs/elasticsearch/bulk.hpp"
 
+#include "event/json_internal.hpp"
+
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
@@ -230,7 +232,10 @@ ResponseParse parse_bulk_response(std::string_view body, size_t expected_items, 
     TopLevelErrors h;
     rapidjson::Reader reader;
     rapidjson::MemoryStream ms(body.data(), body.size());
-    if (reader.Parse<rapidjson::kParseDefaultFlags>(ms, h) && h.object_root && h.errors_value == 0) {
+    // Iterative (no recursion per nesting level); numbers as text (not looked at, and RapidJSON's own
+    // conversion overflows an int on exponents like 1e-2147483647).
+    constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag;
+    if (reader.Parse<kFlags>(ms, h) && h.object_root && h.errors_value == 0) {
       ItemResult ok;
       ok.status = 200;
       out.assign(expected_items, ok);
@@ -238,12 +243,9 @@ ResponseParse parse_bulk_response(std::string_view body, size_t expected_items, 
     }
   }
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    if (error) {
-      *error = doc.HasParseError() ? std::string("invalid JSON: ") + rapidjson::GetParseError_En(doc.GetParseError())
-                                   : std::string("not a JSON object");
-    }
+  JsonError parse_error;
+  if (!parse_json_document(body, doc, &parse_error) || !doc.IsObject()) {
+    if (error) *error = parse_error.failed() ? "invalid JSON: " + parse_error.reason() : std::string("not a JSON object");
     return ResponseParse::Malformed;
   }
   auto items = doc.FindMember("items");

@@ -1,6 +1,7 @@
 #include "plugins/outputs/elasticsearch/output.hpp"
 
 #include "plugins/outputs/elasticsearch/templates.hpp"
+#include "event/json_internal.hpp"
 #include "event/ruby_format.hpp"
 #include "sluice/log.hpp"
 
@@ -17,22 +18,6 @@ namespace {
 
 constexpr const char* kComponent = "logstash.outputs.elasticsearch";
 
-std::optional<std::string> opt_string(const PluginConfig& cfg, std::string_view name) {
-  if (!cfg.has(name)) return std::nullopt;
-  return cfg.string(name);
-}
-
-// Whether the user wrote the option (schema defaults carry no source location).
-bool given(const PluginConfig& cfg, std::string_view name) {
-  const ConfigValue* v = cfg.get(name);
-  return v && v->loc.line > 0;
-}
-
-std::optional<bool> opt_bool(const PluginConfig& cfg, std::string_view name) {
-  if (!cfg.has(name)) return std::nullopt;
-  return cfg.boolean(name);
-}
-
 std::string ruby_str(std::string_view s) {
   std::string out;
   append_json_string(out, s);
@@ -41,54 +26,13 @@ std::string ruby_str(std::string_view s) {
 
 // Ruby 2.x's #inspect (JRuby 9, as Logstash 7.17 prints its log and dead letter queue reasons) of a
 // JSON value: `{"k"=>1, "a"=>[nil, true, 1.5]}`. At the top of an event, @timestamp is printed bare,
-// as LogStash::Timestamp#inspect prints it.
-template <typename V>
-void append_ruby_inspect(const V& v, std::string& out, bool event_root = false) {
-  switch (v.GetType()) {
-    case rapidjson::kNullType:
-      out += "nil";
-      return;
-    case rapidjson::kFalseType:
-      out += "false";
-      return;
-    case rapidjson::kTrueType:
-      out += "true";
-      return;
-    case rapidjson::kStringType:
-      ruby::append_inspect(std::string_view(v.GetString(), v.GetStringLength()), out);
-      return;
-    case rapidjson::kNumberType:
-      if (v.IsInt64()) out += std::to_string(v.GetInt64());
-      else if (v.IsUint64()) out += std::to_string(v.GetUint64());
-      else ruby::append_float(v.GetDouble(), out);
-      return;
-    case rapidjson::kArrayType: {
-      out += '[';
-      bool first = true;
-      for (const auto& x : v.GetArray()) {
-        if (!first) out += ", ";
-        first = false;
-        append_ruby_inspect(x, out);
-      }
-      out += ']';
-      return;
-    }
-    case rapidjson::kObjectType: {
-      out += '{';
-      bool first = true;
-      for (const auto& m : v.GetObject()) {
-        if (!first) out += ", ";
-        first = false;
-        const std::string_view key(m.name.GetString(), m.name.GetStringLength());
-        ruby::append_inspect(key, out);
-        out += "=>";
-        if (event_root && key == "@timestamp" && m.value.IsString()) out.append(m.value.GetString(), m.value.GetStringLength());
-        else append_ruby_inspect(m.value, out);
-      }
-      out += '}';
-      return;
-    }
-  }
+// as LogStash::Timestamp#inspect prints it. The tree is walked without recursion (event data can
+// nest to any depth).
+void append_ruby_inspect(const Value& v, std::string& out, bool event_root = false) {
+  ruby::InspectStyle style;
+  style.arrow = "=>";
+  style.bare_root_timestamp = event_root;
+  ruby::append_inspect(v, out, style);
 }
 
 // The action as Logstash prints its EventActionTuple: ["index", {:_id=>nil, :_index=>"i",
@@ -125,8 +69,7 @@ std::string inspect_action(const ActionParams& p, const Event& e) {
 std::vector<std::string> inspect_items(std::string_view body, std::size_t count) {
   std::vector<std::string> out(count);
   rapidjson::Document d;
-  d.Parse(body.data(), body.size());
-  if (d.HasParseError() || !d.IsObject()) return out;
+  if (!parse_json_document(body, d) || !d.IsObject()) return out;
   auto items = d.FindMember("items");
   if (items == d.MemberEnd() || !items->value.IsArray()) return out;
   const auto& arr = items->value;
@@ -143,21 +86,20 @@ std::string normalize_path(std::string p) {
 
 }  // namespace
 
-OutputConfig parse_config(const PluginConfig& cfg) {
+OutputConfig parse_config(const OutputOptions& o, const PluginConfig& cfg) {
   OutputConfig c;
   auto fail = [](std::string option, std::string msg) { throw PluginConfigError(std::move(option), std::move(msg)); };
 
   // ---- TLS and hosts ----
-  std::optional<bool> ssl = opt_bool(cfg, "ssl_enabled");
-  if (!ssl) ssl = opt_bool(cfg, "ssl");
-  std::vector<std::string> hosts = cfg.strings("hosts");
+  const std::optional<bool> ssl = o.ssl_enabled ? o.ssl_enabled : o.ssl;
+  std::vector<std::string> hosts = o.hosts;
   if (hosts.empty()) hosts.push_back("//127.0.0.1");
   bool any_https = false;
   for (const auto& h : hosts) any_https |= h.rfind("https://", 0) == 0;
   const bool use_ssl = ssl.value_or(any_https);
   if (ssl && !*ssl && any_https)
-    fail(cfg.has("ssl_enabled") ? "ssl_enabled" : "ssl", "SSL is disabled but a host uses an https:// URL");
-  const std::string path_opt = normalize_path(cfg.string_or("path", ""));
+    fail(o.ssl_enabled ? "ssl_enabled" : "ssl", "SSL is disabled but a host uses an https:// URL");
+  const std::string path_opt = normalize_path(o.path);
   for (const auto& h : hosts) {
     std::string err;
     auto u = parse_host(h, use_ssl, &err);
@@ -170,82 +112,88 @@ OutputConfig parse_config(const PluginConfig& cfg) {
     }
     c.hosts.push_back(std::move(*u));
   }
-  // The 8.x name wins when both are written; the schema gives both defaults (full / true).
-  if (given(cfg, "ssl_verification_mode")) {
-    const std::string v = cfg.string("ssl_verification_mode");
+  // The 8.x name wins when both are written; both are read only when written (their schema
+  // defaults, full and true, agree).
+  if (o.ssl_verification_mode) {
+    const std::string& v = *o.ssl_verification_mode;
     if (v != "full" && v != "none") fail("ssl_verification_mode", "ssl_verification_mode must be full or none");
     c.tls.verify = v == "full";
-  } else if (given(cfg, "ssl_certificate_verification")) {
-    c.tls.verify = cfg.boolean("ssl_certificate_verification");
+  } else if (o.ssl_certificate_verification) {
+    c.tls.verify = *o.ssl_certificate_verification;
   }
-  std::vector<std::string> cas = cfg.strings("ssl_certificate_authorities");
-  if (cas.empty()) cas = cfg.strings("cacert");
+  std::vector<std::string> cas = o.ssl_certificate_authorities;
+  if (cas.empty() && o.cacert) cas.push_back(*o.cacert);
   if (cas.size() > 1) fail("ssl_certificate_authorities", "Only one certificate authority file is supported");
   if (!cas.empty()) c.tls.ca_file = cas.front();
-  c.tls.cert_file = cfg.string_or("ssl_certificate", "");
-  c.tls.key_file = cfg.string_or("ssl_key", "");
-  for (const char* o : {"truststore", "keystore", "ssl_truststore_path", "ssl_keystore_path", "proxy"})
-    if (cfg.has(o))
-      fail(o, std::string(o) == "proxy" ? std::string("proxy is not supported yet")
-                                        : std::string(o) + " (Java key stores) is not supported; use PEM files "
-                                                           "(ssl_certificate_authorities, ssl_certificate, ssl_key)");
-  if (cfg.has("cloud_id") || cfg.has("cloud_auth")) fail(cfg.has("cloud_id") ? "cloud_id" : "cloud_auth", "Elastic Cloud ids are not supported yet; use hosts");
+  c.tls.cert_file = o.ssl_certificate;
+  c.tls.key_file = o.ssl_key;
+  const std::pair<const char*, const std::optional<std::string>*> stores[] = {
+      {"truststore", &o.truststore},
+      {"keystore", &o.keystore},
+      {"ssl_truststore_path", &o.ssl_truststore_path},
+      {"ssl_keystore_path", &o.ssl_keystore_path}};
+  for (const auto& [name, value] : stores)
+    if (*value)
+      fail(name, std::string(name) + " (Java key stores) is not supported; use PEM files "
+                                     "(ssl_certificate_authorities, ssl_certificate, ssl_key)");
+  if (o.proxy) fail("proxy", "proxy is not supported yet");
+  if (o.cloud_id || o.cloud_auth)
+    fail(o.cloud_id ? "cloud_id" : "cloud_auth", "Elastic Cloud ids are not supported yet; use hosts");
 
   // ---- auth ----
-  c.user = cfg.string_or("user", "");
-  c.password = cfg.string_or("password", "");
+  c.user = o.user;
+  c.password = o.password;
   for (const auto& h : c.hosts) {
     if (!h.user.empty() && !c.user.empty() && h.user != c.user)
       fail("user", "Credentials are given both in a host URL and in user/password; use only one of them");
   }
-  c.api_key = cfg.string_or("api_key", "");
+  c.api_key = o.api_key;
   if (!c.api_key.empty() && (!c.user.empty() || !c.password.empty()))
     fail("api_key", "Multiple authentication options are specified; use only one of user/password and api_key");
   if (!c.api_key.empty() && !use_ssl) fail("api_key", "Using api_key authentication requires SSL/TLS secured communication");
-  c.custom_headers = cfg.string_pairs("custom_headers");
-  c.parameters = cfg.string_pairs("parameters");
+  c.custom_headers = o.custom_headers;
+  c.parameters = o.parameters;
 
   // ---- timing ----
-  if (cfg.has("timeout")) c.timeout_s = cfg.number("timeout");
-  if (cfg.has("retry_initial_interval")) c.retry_initial_s = cfg.number("retry_initial_interval");
-  if (cfg.has("retry_max_interval")) c.retry_max_s = cfg.number("retry_max_interval");
-  if (cfg.has("resurrect_delay")) c.resurrect_delay_s = cfg.number("resurrect_delay");
+  c.timeout_s = o.timeout;
+  c.retry_initial_s = o.retry_initial_interval;
+  c.retry_max_s = o.retry_max_interval;
+  c.resurrect_delay_s = o.resurrect_delay;
   if (c.retry_initial_s <= 0) fail("retry_initial_interval", "retry_initial_interval must be positive");
   if (c.retry_max_s < c.retry_initial_s) fail("retry_max_interval", "retry_max_interval must not be below retry_initial_interval");
   if (c.resurrect_delay_s <= 0) fail("resurrect_delay", "resurrect_delay must be positive");
-  if (cfg.has("retry_on_conflict")) c.retry_on_conflict = static_cast<int>(cfg.integer("retry_on_conflict"));
+  c.retry_on_conflict = o.retry_on_conflict;
 
   // ---- compression ----
   // Logstash 7.17 compresses only with http_compression => true; 8.x's compression_level (schema
   // default 1) turns it on only when written. The gzip level is invisible to Elasticsearch; level 1
   // costs half of Logstash 7's level 6 per byte.
-  const bool http_compression = cfg.has("http_compression") && cfg.boolean("http_compression");
-  if (given(cfg, "compression_level")) {
-    const int64_t lvl = cfg.integer("compression_level");
+  if (o.compression_level) {
+    const int64_t lvl = *o.compression_level;
     if (lvl < 0 || lvl > 9) fail("compression_level", "compression_level must be between 0 and 9");
     c.compression_level = static_cast<int>(lvl);
-  } else if (http_compression) {
+  } else if (o.http_compression) {
     c.compression_level = 1;
   }
-  if (auto p = opt_string(cfg, "healthcheck_path")) c.healthcheck_path = *p;
-  if (auto p = opt_string(cfg, "bulk_path")) c.bulk_path = *p;
+  if (o.healthcheck_path) c.healthcheck_path = *o.healthcheck_path;
+  if (o.bulk_path) c.bulk_path = *o.bulk_path;
   if (c.healthcheck_path.empty() || c.healthcheck_path.front() != '/') c.healthcheck_path.insert(0, "/");
   if (c.bulk_path.empty() || c.bulk_path.front() != '/') c.bulk_path.insert(0, "/");
 
   // ---- events to actions ----
-  c.ecs_compatibility = cfg.string_or("ecs_compatibility", "disabled");
+  c.ecs_compatibility = o.ecs_compatibility;
   if (c.ecs_compatibility != "disabled" && c.ecs_compatibility != "v1" && c.ecs_compatibility != "v8")
     fail("ecs_compatibility", "ecs_compatibility must be disabled, v1 or v8");
-  c.index = cfg.string_or("index", default_index(c.ecs_compatibility));
-  c.action = cfg.string_or("action", "index");
-  c.document_id = opt_string(cfg, "document_id");
-  c.routing = opt_string(cfg, "routing");
-  c.pipeline = opt_string(cfg, "pipeline");
-  c.document_type = opt_string(cfg, "document_type");
-  c.version = opt_string(cfg, "version");
-  c.version_type = opt_string(cfg, "version_type");
-  c.doc_as_upsert = cfg.has("doc_as_upsert") && cfg.boolean("doc_as_upsert");
-  c.upsert = cfg.string_or("upsert", "");
+  c.index = o.index.value_or(default_index(c.ecs_compatibility));
+  c.action = o.action;
+  c.document_id = o.document_id;
+  c.routing = o.routing;
+  c.pipeline = o.pipeline;
+  c.document_type = o.document_type;
+  c.version = o.version;
+  c.version_type = o.version_type;
+  c.doc_as_upsert = o.doc_as_upsert;
+  c.upsert = o.upsert;
   if (c.action.find("%{") == std::string::npos) {
     const auto a = parse_action(c.action);
     if (!a) fail("action", "Action " + ruby_str(c.action) + " is invalid! Pick one of index, create, update or delete");
@@ -256,25 +204,24 @@ OutputConfig parse_config(const PluginConfig& cfg) {
       fail("version_type", "External versioning is not supported by the " + c.action + " action");
   }
   if (c.version_type && !c.version) fail("version", "version_type requires version");
-  for (const char* o : {"script", "parent", "join_field"})
-    if (cfg.has(o) && !cfg.string(o).empty()) fail(o, std::string(o) + " is not supported yet");
+  const std::pair<const char*, const std::string*> unsupported[] = {
+      {"script", &o.script}, {"parent", &o.parent}, {"join_field", &o.join_field}};
+  for (const auto& [name, value] : unsupported)
+    if (!value->empty()) fail(name, std::string(name) + " is not supported yet");
 
   // ---- templates, ILM, data streams ----
-  if (cfg.has("manage_template")) c.manage_template = cfg.boolean("manage_template");
-  c.template_path = cfg.string_or("template", "");
-  c.template_name = cfg.string_or("template_name", default_template_name(c.ecs_compatibility));
-  if (cfg.has("template_overwrite")) c.template_overwrite = cfg.boolean("template_overwrite");
-  c.template_api = cfg.string_or("template_api", "auto");
-  c.ilm_enabled = cfg.string_or("ilm_enabled", "auto");
+  c.manage_template = o.manage_template;
+  c.template_path = o.template_file;
+  c.template_name = o.template_name.value_or(default_template_name(c.ecs_compatibility));
+  c.template_overwrite = o.template_overwrite;
+  c.template_api = o.template_api;
+  c.ilm_enabled = o.ilm_enabled;
   if (c.ilm_enabled == "true")
     fail("ilm_enabled", "Index lifecycle management (ilm_enabled => true) is not supported yet; write to daily "
                         "indices (ilm_enabled => false) or manage rollover in Elasticsearch");
-  if (cfg.has("data_stream")) {
-    const std::string ds = cfg.string("data_stream");
-    if (ds == "true") fail("data_stream", "Data streams (data_stream => true) are not supported yet");
-  }
+  if (o.data_stream == "true") fail("data_stream", "Data streams (data_stream => true) are not supported yet");
   c.dead_letter_queue = cfg.dead_letter_queue;
-  for (const std::string& code : cfg.strings("dlq_custom_codes")) {
+  for (const std::string& code : o.dlq_custom_codes) {
     int n = 0;
     try {
       n = std::stoi(code);
@@ -290,13 +237,15 @@ OutputConfig parse_config(const PluginConfig& cfg) {
            "[" + code + "] are error codes already defined as conflict which cannot be redefined in dlq_custom_codes");
     c.dlq_custom_codes.push_back(n);
   }
-  c.silence_errors = cfg.strings("silence_errors_in_log");
-  for (auto& s : cfg.strings("failure_type_logging_whitelist")) c.silence_errors.push_back(s);
-  if (cfg.has("sniffing") && cfg.boolean("sniffing"))
+  c.silence_errors = o.silence_errors_in_log;
+  for (const auto& s : o.failure_type_logging_whitelist) c.silence_errors.push_back(s);
+  if (o.sniffing)
     log::write(log::Level::Warn, kComponent, "Sniffing is not supported yet; only the configured hosts are used",
                cfg.pipeline_id, cfg.id);
   return c;
 }
+
+OutputConfig parse_config(const PluginConfig& cfg) { return parse_config(output_options().filled(cfg), cfg); }
 
 // ---- the output -------------------------------------------------------------------------------
 
@@ -513,9 +462,9 @@ bool ElasticsearchOutput::bootstrap() {
     lease.connection().perform(req, resp);
     if (resp.transport == net::Transport::Ok && resp.status == 200) {
       rapidjson::Document d;
-      d.Parse(resp.body.data(), resp.body.size());
+      const bool parsed = parse_json_document(resp.body, d);
       bool ilm = false;
-      if (!d.HasParseError() && d.IsObject() && d.HasMember("features") && d["features"].IsObject() &&
+      if (parsed && d.IsObject() && d.HasMember("features") && d["features"].IsObject() &&
           d["features"].HasMember("ilm") && d["features"]["ilm"].IsObject()) {
         const auto& f = d["features"]["ilm"];
         ilm = f.HasMember("available") && f["available"].IsBool() && f["available"].GetBool() &&
@@ -867,10 +816,6 @@ void ElasticsearchOutput::receive(std::span<Event* const> events, DeliveryReport
   // Do not keep a huge buffer per worker after an unusually large batch.
   if (s.buf.capacity() > 4 * kTargetBulkBytes) std::string().swap(s.buf);
   if (s.retry_buf.capacity() > 2 * kTargetBulkBytes) std::string().swap(s.retry_buf);
-}
-
-std::unique_ptr<Output> make_output(const PluginConfig& cfg) {
-  return std::make_unique<ElasticsearchOutput>(parse_config(cfg), cfg.pipeline_id);
 }
 
 }  // namespace sluice::es

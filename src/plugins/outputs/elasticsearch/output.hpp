@@ -10,6 +10,7 @@
 #pragma once
 
 #include "plugins/outputs/elasticsearch/bulk.hpp"
+#include "plugins/outputs/elasticsearch/options.hpp"
 #include "plugins/outputs/elasticsearch/pool.hpp"
 #include "sluice/log.hpp"
 #include "sluice/plugin.hpp"
@@ -75,11 +76,11 @@ struct OutputConfig {
   std::shared_ptr<DeadLetterQueueWriter> dead_letter_queue;
 };
 
-// Reads and checks the options; throws PluginConfigError naming the option.
+// Checks the options and derives the output's configuration (`cfg` gives the pipeline's dead letter
+// queue, pipeline id and plugin id); throws PluginConfigError naming the option.
+OutputConfig parse_config(const OutputOptions& options, const PluginConfig& cfg);
+// The same from a validated PluginConfig: output_options() fills the OutputOptions.
 OutputConfig parse_config(const PluginConfig& cfg);
-
-// The registry factory.
-std::unique_ptr<Output> make_output(const PluginConfig& cfg);
 
 class ElasticsearchOutput final : public Output {
  public:

@@ -1,5 +1,7 @@
 #include "plugins/outputs/elasticsearch/pool.hpp"
 
+#include "event/json_internal.hpp"
+
 #include <rapidjson/document.h>
 
 #include <cctype>
@@ -105,8 +107,7 @@ std::string ServerInfo::describe() const {
 
 std::optional<ServerInfo> parse_server_info(std::string_view body, std::string* error) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
+  if (!parse_json_document(body, doc) || !doc.IsObject()) {
     if (error) *error = "the root endpoint did not return a JSON object";
     return std::nullopt;
   }
