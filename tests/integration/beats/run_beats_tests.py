@@ -525,7 +525,8 @@ def case_limits(ctx):
         expect_seqs(s.events(), 20000)
         hwm = vm_hwm_kb(s.proc.pid)
         ctx.note("peak RSS with 10 bombs, 60 idle connections and 20,000 events: %.1f MB" % (hwm / 1024))
-        check(hwm < 256 * 1024, "peak RSS %d KB over 256 MB" % hwm)
+        if not ({"ASAN_OPTIONS", "TSAN_OPTIONS"} & set(os.environ)):  # sanitizer memory is not Sluice's
+            check(hwm < 256 * 1024, "peak RSS %d KB over 256 MB" % hwm)
         closes = s.log_matching(r"Closing the connection from .*(connection_memory_limit|memory_limit)")
         check(len(closes) == 10, "expected one memory line per bomb, got:\n" + "\n".join(closes) + "\nall closes:\n" +
               "\n".join(s.log_matching(r"Closing")[:20]))
@@ -627,8 +628,10 @@ def case_persisted_queue(ctx):
     # acknowledged only once its events are fsynced in the queue.
     data = tempfile.mkdtemp(prefix="sluice-pq-")
     try:
+        # A small queue.max_bytes keeps the client blocked behind the slow output, so the kill always
+        # lands mid-run (a faster input could otherwise queue all 200,000 events before it).
         args = ["-w", "1", "-b", "1000", "--path.data", data, "-S", "queue.type=persisted",
-                "-S", "queue.page_capacity=1mb"]
+                "-S", "queue.page_capacity=1mb", "-S", "queue.max_bytes=4mb"]
         s = Sluice(ctx.sluice, extra_args=args, line_delay=0.0005)
         result = {}
         t = threading.Thread(target=lambda: result.update(
