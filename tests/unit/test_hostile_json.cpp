@@ -7,7 +7,7 @@
 #include "compiler/conditions.hpp"
 #include "config/parser.hpp"
 #include "dlq/entry.hpp"
-#include "dlq/format.hpp"
+#include "dlq/segment_format.hpp"
 #include "dlq/reader.hpp"
 #include "dlq/segments.hpp"
 #include "event/json_internal.hpp"
