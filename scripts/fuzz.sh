@@ -26,8 +26,9 @@ for bin in "$BUILD_DIR"/tests/fuzz/fuzz_*; do
   seeds="tests/fuzz/corpus/$target"; [ -d "$seeds" ] || seeds=""
   # The JSON and event-codec targets' seeds hold 100,000-level documents and texts past the
   # codecs' 1 MiB failure cut: they read inputs up to 2 MiB (libFuzzer would otherwise cut the
-  # seeds to its default length). The other targets keep libFuzzer's default.
-  max_len=()
+  # seeds to its default length).
+  # Every target reads inputs of at least 1 MiB, enough for deep nesting and large frames.
+  max_len=(-max_len=1048576)
   case "$target" in
     json_codec|json_filter|event_codec|dlq_page) max_len=(-max_len=2097152) ;;
   esac

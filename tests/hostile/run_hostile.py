@@ -894,13 +894,18 @@ def main():
     selected = [(n, f) for n, f in table if not args.only or n in args.only]
     rows = []
     clean_runs = []
-    for i in range(3):
-        r = run_row(ctx, "clean", Clean())
-        clean_runs.append(r)
-        print("clean run %d: %.0f events/s, peak RSS %.0f MB" % (i + 1, r["eps"], r["peak"] / 1e6), flush=True)
-    clean_eps = statistics.median(r["eps"] for r in clean_runs)
-    clean = sorted(clean_runs, key=lambda r: r["eps"])[1]
-    rows.append(clean)
+
+    def clean_rows(n):
+        for _ in range(n):
+            r = run_row(ctx, "clean", Clean())
+            clean_runs.append(r)
+            print("clean run %d: %.0f events/s, peak RSS %.0f MB" % (len(clean_runs), r["eps"], r["peak"] / 1e6),
+                  flush=True)
+
+    # Clean rows before and after the attacks: the machine's speed drifts over a run of minutes, so
+    # the reference is the median of both groups rather than of the first alone.
+    clean_rows(3)
+    attack_rows = []
     for name, make in selected:
         print("attack %s ..." % name, flush=True)
         try:
@@ -909,7 +914,11 @@ def main():
             row = {"name": name, "sent": "?", "alive": False, "hostile": "harness error: %r" % e,
                    "hostile_ok": False, "peak": 0, "idle": 0, "acked": 0, "delivered": 0, "eps": 0, "budget": 0,
                    "tail": [], "resent": 0}
-        rows.append(row)
+        attack_rows.append(row)
+    clean_rows(3)
+    clean_eps = statistics.median(r["eps"] for r in clean_runs)
+    rows.append(sorted(clean_runs, key=lambda r: r["eps"])[len(clean_runs) // 2])
+    rows.extend(attack_rows)
 
     failed = 0
     print()

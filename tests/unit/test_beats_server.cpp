@@ -481,7 +481,20 @@ TEST_CASE("beats server: a client trickling a window holds no executor and no wi
   trickle.join();
 }
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SLUICE_TEST_UNDER_ASAN 1
+#endif
+#endif
+
 TEST_CASE("beats server: accept errors back off instead of spinning", "[beats]") {
+#ifdef SLUICE_TEST_UNDER_ASAN
+  // With no descriptor left, the ASan+UBSan runtime itself fails (its symbolizer and UBSan's vptr
+  // checks need descriptors) and reports its own failure as the test's. The release and TSan builds
+  // run this case.
+  WARN("skipped under ASan+UBSan: the sanitizer runtime needs file descriptors this case takes away");
+  return;
+#endif
   Running r;
   // A client socket, then no file descriptor left for accept(): the server's accept fails with
   // EMFILE for as long as the limit stays low.

@@ -34,6 +34,7 @@
 //    resumes after 100 ms, so the loop never spins.
 //
 // Not supported (rejected with a clear error when set): `mode => client`, TLS (`ssl_*`).
+#include "net/accept_errors.hpp"
 #include "plugins/codecs/codec_support.hpp"
 #include "plugins/inputs/tcp_input.hpp"
 #include "sluice/log.hpp"
@@ -278,24 +279,11 @@ class TcpInput final : public Input, public TcpListenerInfo {
     bound_port_ = acceptor_.local_endpoint(ec).port();
   }
 
-  // Errors accept() reports for one pending connection that failed: accept the next one at once.
-  static bool per_connection_error(const boost::system::error_code& ec) {
-    if (ec == asio::error::connection_aborted) return true;
-    if (ec.category() != boost::system::system_category()) return false;
-    switch (ec.value()) {
-      case EPROTO: case ENOPROTOOPT: case EHOSTDOWN: case ENONET: case EHOSTUNREACH: case EOPNOTSUPP:
-      case ENETUNREACH: case ENETDOWN: case EPERM:
-        return true;
-      default:
-        return false;
-    }
-  }
-
   void accept() {
     acceptor_.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-        if (per_connection_error(ec)) {
+        if (net::per_connection_accept_error(ec)) {
           accept();
           return;
         }

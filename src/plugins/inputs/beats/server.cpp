@@ -71,6 +71,8 @@
 //    executor only once complete.
 #include "plugins/inputs/beats/server.hpp"
 
+#include "net/accept_errors.hpp"
+
 #include "sluice/log.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -646,19 +648,6 @@ std::string peer_name(const tcp::endpoint& ep) {
 
 }  // namespace
 
-// Errors accept() reports for one pending connection that failed (Linux passes pending network
-// errors of the new socket this way): the next connection can be accepted right away.
-static bool per_connection_accept_error(const error_code& ec) {
-  if (ec == asio::error::connection_aborted) return true;
-  if (ec.category() != boost::system::system_category()) return false;
-  switch (ec.value()) {
-    case EPROTO: case ENOPROTOOPT: case EHOSTDOWN: case ENONET: case EHOSTUNREACH: case EOPNOTSUPP:
-    case ENETUNREACH: case ENETDOWN: case EPERM:
-      return true;
-    default:
-      return false;
-  }
-}
 
 void Server::Impl::accept_later() {
   // (A member timer: one owned by its own handler would be destroyed inside the io_context's
@@ -725,7 +714,7 @@ void Server::Impl::accept_loop() {
     if (ec) {
       if (ec == asio::error::operation_aborted) return;
       accept_errors.fetch_add(1, std::memory_order_relaxed);
-      if (per_connection_accept_error(ec)) {
+      if (net::per_connection_accept_error(ec)) {
         accept_loop();
         return;
       }
