@@ -1,4 +1,4 @@
-// libFuzzer target: the dead letter queue's readers of bytes from disk (src/dlq/format.hpp,
+// libFuzzer target: the dead letter queue's readers of bytes from disk (src/dlq/segment_format.hpp,
 // entry.hpp): the input is a segment image. Entries are read from the start as the reader does
 // (read_entry, resynchronising with find_entry_start after a corrupt record); every entry that
 // reads is decoded (decode_entry, whose event is the persisted queue's encoding), and one that
