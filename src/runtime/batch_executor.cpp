@@ -36,7 +36,6 @@ bool contains_flusher(const std::vector<Stage>& stages) {
 
 log::RateLimited g_condition_warning;
 log::RateLimited g_retry_warning;
-log::RateLimited g_reject_warning;
 
 // One filter stage's view of the batch (sluice/plugin.hpp FilterBatch). Emitted events are owned
 // by `spawned` and recorded with the index of the event they follow.
@@ -186,45 +185,38 @@ void BatchExecutor::run_filters(const std::vector<Stage>& stages, std::vector<Ev
   }
 }
 
-void BatchExecutor::deliver(Output& o, std::vector<Event*>& events) {
+void BatchExecutor::deliver(Output& o, std::span<Event* const> events) {
   std::unique_lock<std::mutex> serial;
   if (auto it = serial_.find(&o); it != serial_.end()) serial = std::unique_lock(*it->second);
   DeliveryReport report(events.size());
-  o.receive(std::span<Event* const>(events.data(), events.size()), report);
+  o.receive(events, report);
   auto& m = o.metrics();
   m.events_in.fetch_add(events.size(), std::memory_order_relaxed);
 
-  std::vector<Event*> again;
+  // Only a retry needs a list of its own: the events given again, then narrowed round by round.
+  std::vector<Event*> pending, again;
   std::chrono::milliseconds backoff = retry_first_;
   for (;;) {
-    uint64_t delivered = 0;  // Delivered and Rejected: done with this output
+    uint64_t done = 0;  // Delivered and Rejected: out of the output for good (Logstash's events.out)
     again.clear();
     for (size_t i = 0; i < report.size(); ++i) {
       switch (report.status(i)) {
         case DeliveryStatus::Delivered:
-          ++delivered;
+          ++done;
           break;
         case DeliveryStatus::Retry:
           again.push_back(events[i]);
           break;
-        case DeliveryStatus::Rejected: {
-          ++delivered;  // out of the output for good, as Logstash counts it (events.out)
+        case DeliveryStatus::Rejected:
+          // The output has logged it; the dead letter queue keeps it when the pipeline has one.
+          ++done;
           rejected_.fetch_add(1, std::memory_order_relaxed);
-          const std::string_view reason = report.reason(i);
-          if (dead_letter_queue_) {
-            if (dead_letter_queue_->write(*events[i], o.name(), o.id(), reason))
-              dead_lettered_.fetch_add(1, std::memory_order_relaxed);
-          } else {
-            g_reject_warning.warn("logstash.javapipeline",
-                                  "An event was rejected by output " + o.name() + " (" + o.id() + ") and is dropped: " +
-                                      std::string(reason) +
-                                      " (enable the dead letter queue to keep rejected events: dead_letter_queue.enable: true)");
-          }
+          if (dead_letter_queue_ && dead_letter_queue_->write(*events[i], o.name(), o.id(), report.reason(i)))
+            dead_lettered_.fetch_add(1, std::memory_order_relaxed);
           break;
-        }
       }
     }
-    m.events_out.fetch_add(delivered, std::memory_order_relaxed);
+    m.events_out.fetch_add(done, std::memory_order_relaxed);
     if (again.empty()) return;
     retried_.fetch_add(again.size(), std::memory_order_relaxed);
     g_retry_warning.warn("logstash.javapipeline", "Output " + o.name() + " (" + o.id() + ") asked to retry " +
@@ -232,9 +224,10 @@ void BatchExecutor::deliver(Output& o, std::vector<Event*>& events) {
                                                       std::to_string(backoff.count()) + " ms");
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, retry_max_);
-    events.swap(again);
+    pending.swap(again);
+    events = pending;
     report.reset(events.size());
-    o.receive(std::span<Event* const>(events.data(), events.size()), report);
+    o.receive(events, report);
   }
 }
 
@@ -243,8 +236,7 @@ void BatchExecutor::run_outputs(const std::vector<Stage>& stages, std::vector<Ev
     if (events.empty()) return;
     if (stage.kind == Stage::Kind::Output) {
       const auto start = std::chrono::steady_clock::now();
-      std::vector<Event*> mine(events);  // deliver() narrows its copy to the events it retries
-      deliver(*stage.output, mine);
+      deliver(*stage.output, events);
       stage.output->metrics().duration_ns.fetch_add(elapsed_ns(start), std::memory_order_relaxed);
     } else if (stage.kind == Stage::Kind::If) {
       std::vector<std::vector<Event*>> buckets;

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -61,7 +62,7 @@ class BatchExecutor {
                    bool final);
   void run_filter_stage(const Stage& stage, std::vector<Event*>& events, Spawned& spawned, bool flush, bool final);
   void run_outputs(const std::vector<Stage>& stages, std::vector<Event*>& events);
-  void deliver(Output& o, std::vector<Event*>& events);
+  void deliver(Output& o, std::span<Event* const> events);
   // Splits `events` by the clauses of an If stage; bucket i holds the events of clause i, the last
   // bucket those no clause took. Events whose condition failed to evaluate are cancelled.
   void partition(const Stage& stage, std::vector<Event*>& events, std::vector<std::vector<Event*>>& buckets);
